@@ -1,0 +1,83 @@
+"""Which news agency a copy credits, with the words that say so.
+
+Agencies are named in datelines ("PARIS (AFP) -"), bylines ("by AFP Staff
+Writers"), and credit lines ("© Reuters", "With inputs from PTI"). Only the
+head and the tail of a text are searched: an agency named in the middle of a
+story is usually its subject, not its source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["AgencyCredit", "detect_agency", "majority_agency"]
+
+# Canonical name -> spellings found in credits.
+_NAMES: dict[str, tuple[str, ...]] = {
+    "AFP": ("AFP", "Agence France-Presse", "Agence France Presse"),
+    "AP": ("AP", "Associated Press"),
+    "Reuters": ("Reuters",),
+    "dpa": ("dpa", "Deutsche Presse-Agentur"),
+    "PTI": ("PTI", "Press Trust of India"),
+    "ANI": ("ANI", "Asian News International"),
+    "IANS": ("IANS", "Indo-Asian News Service"),
+    "UPI": ("UPI", "United Press International"),
+    "Xinhua": ("Xinhua",),
+    "Bloomberg": ("Bloomberg",),
+}
+_LOOKUP = {
+    spelling.casefold(): name for name, spellings in _NAMES.items() for spelling in spellings
+}
+_ALT = "|".join(sorted((re.escape(s) for ss in _NAMES.values() for s in ss), key=len, reverse=True))
+
+# Case matters for the short names ("AP" must not match "ap"), so the patterns
+# are case-sensitive except where the credit wording varies.
+_PATTERNS = (
+    re.compile(r"\((" + _ALT + r")\)"),  # dateline: "PARIS (AFP) -"
+    re.compile(r"(?i:\bby\s+(?:the\s+)?)(" + _ALT + r")(?i:\s+staff(?:\s+writers?)?)?\b"),
+    re.compile(r"(?:©|\(c\)|(?i:copyright))\s*(?:\d{4}\s*)?(" + _ALT + r")\b"),
+    re.compile(r"(?i:with (?:inputs?|reporting) from\s+)(" + _ALT + r")\b"),
+    re.compile(r"^\s*-?\s*(" + _ALT + r")\s*$", re.MULTILINE),  # a credit alone on its line
+)
+_HEAD_LINES = 3
+_TAIL_LINES = 2
+
+
+@dataclass(frozen=True)
+class AgencyCredit:
+    """An agency named as a copy's source, and the text that names it."""
+
+    agency: str
+    evidence: str
+
+
+def detect_agency(text: str, title: str | None = None) -> AgencyCredit | None:
+    """Return the agency credited in ``text`` (head and tail) or ``title``.
+
+    Example:
+        >>> detect_agency("PARIS (AFP) - Markets fell on Friday.")
+        AgencyCredit(agency='AFP', evidence='PARIS (AFP) - Markets fell on Friday.')
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    places = lines[:_HEAD_LINES] + lines[-_TAIL_LINES:] + ([title] if title else [])
+    for line in places:
+        for pattern in _PATTERNS:
+            match = pattern.search(line)
+            if match:
+                name = _LOOKUP.get(match.group(1).casefold())
+                if name:
+                    return AgencyCredit(agency=name, evidence=line[:200])
+    return None
+
+
+def majority_agency(agencies: Iterable[str | None], prefer: str | None = None) -> str | None:
+    """Return the agency most copies credit; ``prefer`` (the origin's) breaks ties."""
+    counts = Counter(a for a in agencies if a)
+    if not counts:
+        return None
+    best = max(counts.values())
+    tied = sorted(name for name, n in counts.items() if n == best)
+    return prefer if prefer in tied else tied[0]

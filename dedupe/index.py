@@ -1,0 +1,48 @@
+"""The LSH candidate index, through datasketch's ``MinHashLSH``.
+
+The index only proposes candidates; :mod:`dedupe.grouping` verifies each with the
+estimated similarity. The in-memory backend is rebuilt each night from the
+signatures stored in the database; a Redis backend (datasketch's storage) is a
+drop-in through ``storage_config``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+from datasketch import MinHashLSH
+
+from dedupe.config import DedupeConfig
+from dedupe.signature import Signature
+
+__all__ = ["CandidateIndex"]
+
+
+class CandidateIndex:
+    """Finds stored articles whose signatures may be similar to a new one.
+
+    Args:
+        config: LSH threshold, number of permutations and seed.
+        storage_config: datasketch storage configuration; ``None`` for memory.
+    """
+
+    def __init__(self, config: DedupeConfig, storage_config: dict[str, Any] | None = None) -> None:
+        self._seed = config.seed
+        self._lsh = MinHashLSH(
+            threshold=config.lsh_threshold,
+            num_perm=config.num_perm,
+            storage_config=storage_config,
+        )
+
+    def add(self, key: Hashable, signature: Signature) -> None:
+        """Insert ``signature`` under ``key`` (an article id)."""
+        self._lsh.insert(key, signature.lean(self._seed), check_duplication=False)
+
+    def candidates(self, signature: Signature) -> list[Hashable]:
+        """Return the keys whose signatures share at least one LSH band with ``signature``."""
+        return list(self._lsh.query(signature.lean(self._seed)))
+
+    def remove(self, key: Hashable) -> None:
+        """Remove ``key`` from the index (its article left the window)."""
+        self._lsh.remove(key)

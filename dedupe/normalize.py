@@ -1,0 +1,89 @@
+"""Text normalisation before shingling.
+
+Copies of one wire story differ in ways that say nothing about the story: quote
+and dash styles, case, datelines ("PARIS (AFP) -"), credits ("by AFP Staff
+Writers", "© Reuters"), bylines and inserted lines ("ADVERTISEMENT", "Read more:
+…"). These are removed here so that shingles only see the story's own words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["normalize_text", "tokens"]
+
+# Typographic variants folded to one form each.
+_FOLD = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u00ab": '"', "\u00bb": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+        "\u2015": "-", "\u2212": "-",
+        "\u00a0": " ", "\u202f": " ", "\u2009": " ",
+    }
+)  # fmt: skip
+
+_AGENCIES = (
+    r"AFP|AP|Reuters|dpa|PTI|ANI|IANS|UPI|Xinhua|Bloomberg|Agence France-Presse"
+    r"|Associated Press|Press Trust of India|Asian News International"
+    r"|Indo-Asian News Service|United Press International"
+)
+
+# Whole lines that publishers insert into copies. Matched on the folded line.
+_INSERTED_LINE = re.compile(
+    r"^\s*(?:advertisement|advertising|ad|sponsored(?: content)?|story continues below"
+    r"|continue reading(?: below)?|scroll to continue(?: with content)?"
+    r"|(?:read|see) (?:more|also)\s*:.*|related\s*:.*|also read\s*:.*"
+    r"|(?:by|from) (?:the )?(?:" + _AGENCIES + r")(?: staff(?: writers?)?| reporters?)?"
+    r"|(?:©|\(c\)|copyright)\s*.*(?:" + _AGENCIES + r").*"
+    r"|(?:" + _AGENCIES + r")(?:\s*/\s*[\w ]+)?"
+    r"|with (?:agency|wire) (?:reports|inputs)|(?:agencies|wires)"
+    r")\s*$",
+    re.IGNORECASE,
+)
+
+# A dateline at the start of a paragraph: "PARIS (AFP) -", "Taipei (AFP) Nov 21, 2025",
+# "NEW DELHI, Nov 21 (Reuters) -", "WASHINGTON (AP) —".
+_DATELINE = re.compile(
+    r"^\s*[A-Z][\w.'\- ]{1,40}(?:,\s*[\w. ]{1,20})?\s*\((?:" + _AGENCIES + r")\)"
+    r"(?:\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s*\d{4})?\s*(?:-+|:)?\s*",
+    re.IGNORECASE,
+)
+# A bare "(AFP) -" or "(Reuters) -" credit at a paragraph start.
+_BARE_CREDIT = re.compile(r"^\s*\((?:" + _AGENCIES + r")\)\s*-*\s*", re.IGNORECASE)
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def normalize_text(text: str) -> str:
+    """Return ``text`` folded and stripped of datelines, credits and inserted lines.
+
+    Args:
+        text: article text, paragraphs separated by newlines.
+
+    Returns:
+        Lower-cased text with one paragraph per line. Lines that are inserted
+        by publishers (advertisement markers, "Read more:" links, agency credits)
+        are dropped; datelines at the start of a paragraph are removed.
+
+    Example:
+        >>> normalize_text("PARIS (AFP) - Markets fell. ADVERTISEMENT")
+        'markets fell. advertisement'
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_FOLD)
+    kept: list[str] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or _INSERTED_LINE.match(line):
+            continue
+        line = _BARE_CREDIT.sub("", _DATELINE.sub("", line, count=1), count=1)
+        if line:
+            kept.append(line.casefold())
+    return "\n".join(kept)
+
+
+def tokens(text: str) -> list[str]:
+    """Split normalised text into word tokens (runs of Unicode word characters)."""
+    return _WORD.findall(text)

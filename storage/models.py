@@ -1,0 +1,119 @@
+"""SQLAlchemy 2 models: articles, their signatures, story groups, runs and rejections."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UTCDateTime
+
+__all__ = ["Article", "ArticleSignature", "Base", "Rejection", "Run", "StoryGroup"]
+
+# Named constraints from day one, so that migrations can refer to them by name.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class Run(Base):
+    """One pass of the pipeline (``run``, ``ingest`` or ``demo``) and its statistics."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    started_at: Mapped[datetime] = mapped_column(default=_now)
+    finished_at: Mapped[datetime | None]
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class StoryGroup(Base):
+    """Copies of one story. The id never changes once given."""
+
+    __tablename__ = "story_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+    updated_at: Mapped[datetime] = mapped_column(default=_now)
+    size: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str | None] = mapped_column(Text)
+    # The origin is derived from the members (earliest published) and refreshed with
+    # them; a plain column rather than a foreign key avoids a table cycle.
+    origin_article_id: Mapped[int | None]
+    agency: Mapped[str | None] = mapped_column(String(40))
+    first_published: Mapped[datetime | None]
+    last_published: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_story_groups_size_last", "size", "last_published"),)
+
+
+class Article(Base):
+    """A stored article: extracted text and metadata, and its place in a group."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    fetched_url: Mapped[str] = mapped_column(String(2048))
+    source: Mapped[str] = mapped_column(String(200), index=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[datetime | None] = mapped_column(index=True)
+    fetched: Mapped[datetime]
+    language: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    agency: Mapped[str | None] = mapped_column(String(40))
+    agency_evidence: Mapped[str | None] = mapped_column(Text)
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("story_groups.id", ondelete="SET NULL"), index=True
+    )
+    similarity: Mapped[float | None]
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    stored_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class ArticleSignature(Base):
+    """An article's MinHash signature (bytes in dedupe's format) and shingle counts."""
+
+    __tablename__ = "article_signatures"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    shingles: Mapped[int]
+    words: Mapped[int]
+    # Publication time (or fetch time when undated): what the matching window is cut on.
+    window_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Rejection(Base):
+    """A fetched page that was not stored as an article, and why."""
+
+    __tablename__ = "rejections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    url: Mapped[str] = mapped_column(String(2048))
+    source: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(default=_now)

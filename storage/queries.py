@@ -1,0 +1,449 @@
+"""Queries: functions that take a ``Session``; the caller owns the transaction.
+
+Write path (a night): :func:`insert_articles`, :func:`record_rejections`,
+:func:`ungrouped_articles`, :func:`window_signatures`, :func:`create_groups`,
+:func:`set_groups`, :func:`add_signatures`, :func:`group_members`,
+:func:`update_groups`. Read path (CLI, API, export): :func:`list_groups`,
+:func:`get_group`, :func:`export_articles`, :func:`list_runs`.
+
+Every value that comes from a page is bound as a parameter, never formatted
+into SQL.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from storage.errors import UnknownGroup
+from storage.models import Article, ArticleSignature, Rejection, Run, StoryGroup
+
+__all__ = [
+    "ARTICLE_FIELDS",
+    "ArticleText",
+    "GroupUpdate",
+    "MemberRow",
+    "StoredSignature",
+    "add_signatures",
+    "count_articles",
+    "create_groups",
+    "export_articles",
+    "finish_run",
+    "get_group",
+    "group_members",
+    "insert_articles",
+    "list_groups",
+    "list_runs",
+    "record_rejections",
+    "set_groups",
+    "start_run",
+    "stored_urls",
+    "ungrouped_articles",
+    "update_groups",
+    "window_signatures",
+]
+
+# Columns an inserted article row may carry.
+ARTICLE_FIELDS = (
+    "url",
+    "fetched_url",
+    "source",
+    "title",
+    "author",
+    "published",
+    "fetched",
+    "language",
+    "text",
+    "agency",
+    "agency_evidence",
+    "run_id",
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- write path ------------------------------------------------------------------------
+
+
+def insert_articles(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Insert articles whose URL is not stored yet; return the new ids.
+
+    An article already stored (same canonical URL) is left as it is, so a run
+    repeated after a crash stores nothing twice.
+    """
+    if not rows:
+        return []
+    values = [{k: row.get(k) for k in ARTICLE_FIELDS} for row in rows]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(Article)
+        .on_conflict_do_nothing(index_elements=["url"])
+        .returning(Article.id, sort_by_parameter_order=True)
+    )
+    stored_at = _now()
+    # One multi-row INSERT per batch ("insertmanyvalues"): RETURNING reports only
+    # the rows really inserted, on SQLite and PostgreSQL alike.
+    result = session.execute(stmt, [{**v, "stored_at": stored_at} for v in values])
+    return [row[0] for row in result]
+
+
+def record_rejections(
+    session: Session, run_id: int | None, rows: Iterable[Mapping[str, Any]]
+) -> int:
+    """Record pages that were fetched but not stored as articles; return the count."""
+    items = [
+        Rejection(run_id=run_id, url=r["url"], source=r.get("source"), reason=r["reason"])
+        for r in rows
+    ]
+    session.add_all(items)
+    return len(items)
+
+
+class ArticleText(NamedTuple):
+    """What dedupe needs of an article that has no group yet."""
+
+    id: int
+    text: str
+    published: datetime | None
+    fetched: datetime
+
+
+def ungrouped_articles(session: Session) -> list[ArticleText]:
+    """Return the stored articles that have no group (new, or left by a crash)."""
+    rows = session.execute(
+        select(Article.id, Article.text, Article.published, Article.fetched)
+        .where(Article.group_id.is_(None))
+        .order_by(Article.id)
+    )
+    return [ArticleText(*row) for row in rows]
+
+
+class StoredSignature(NamedTuple):
+    """A grouped article's stored signature."""
+
+    article_id: int
+    group_id: int
+    signature: bytes
+    shingles: int
+    words: int
+
+
+def window_signatures(session: Session, since: datetime) -> list[StoredSignature]:
+    """Return the signatures of grouped articles published (or fetched) since ``since``."""
+    rows = session.execute(
+        select(
+            ArticleSignature.article_id,
+            Article.group_id,
+            ArticleSignature.signature,
+            ArticleSignature.shingles,
+            ArticleSignature.words,
+        )
+        .join(Article, Article.id == ArticleSignature.article_id)
+        .where(ArticleSignature.window_at >= since, Article.group_id.is_not(None))
+        .order_by(ArticleSignature.article_id)
+    )
+    return [StoredSignature(*row) for row in rows]
+
+
+def create_groups(session: Session, count: int) -> list[int]:
+    """Create ``count`` empty groups and return their ids, in creation order."""
+    now = _now()
+    groups = [StoryGroup(created_at=now, updated_at=now, size=0) for _ in range(count)]
+    session.add_all(groups)
+    session.flush()
+    return [g.id for g in groups]
+
+
+def set_groups(session: Session, assignments: Mapping[int, int]) -> None:
+    """Put each article (key) into its group (value)."""
+    for article_id, group_id in assignments.items():
+        session.execute(update(Article).where(Article.id == article_id).values(group_id=group_id))
+
+
+def add_signatures(session: Session, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Store signatures.
+
+    Args:
+        session: an open session.
+        rows: mappings with ``article_id``, ``signature`` (bytes), ``shingles``,
+            ``words`` and ``window_at``.
+    """
+    session.add_all(ArticleSignature(**dict(row)) for row in rows)
+
+
+class MemberRow(NamedTuple):
+    """One article of a group, with its signature (``None`` if never signed)."""
+
+    article_id: int
+    group_id: int
+    published: datetime | None
+    fetched: datetime
+    agency: str | None
+    signature: bytes | None
+    shingles: int | None
+    words: int | None
+
+
+def group_members(session: Session, group_ids: Iterable[int]) -> list[MemberRow]:
+    """Return every article of the given groups with its signature."""
+    ids = sorted(set(group_ids))
+    if not ids:
+        return []
+    rows = session.execute(
+        select(
+            Article.id,
+            Article.group_id,
+            Article.published,
+            Article.fetched,
+            Article.agency,
+            ArticleSignature.signature,
+            ArticleSignature.shingles,
+            ArticleSignature.words,
+        )
+        .outerjoin(ArticleSignature, ArticleSignature.article_id == Article.id)
+        .where(Article.group_id.in_(ids))
+        .order_by(Article.id)
+    )
+    return [MemberRow(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class GroupUpdate:
+    """A group's derived fields, as computed by dedupe."""
+
+    group_id: int
+    origin_id: int
+    similarity: Mapping[int, float]
+    agency: str | None
+
+
+def update_groups(session: Session, updates: Sequence[GroupUpdate]) -> None:
+    """Write origins, similarities and agencies; recount sizes and date ranges."""
+    now = _now()
+    for u in updates:
+        for article_id, value in u.similarity.items():
+            session.execute(
+                update(Article).where(Article.id == article_id).values(similarity=value)
+            )
+        size, first, last = session.execute(
+            select(
+                func.count(Article.id), func.min(Article.published), func.max(Article.published)
+            ).where(Article.group_id == u.group_id)
+        ).one()
+        title = session.scalar(select(Article.title).where(Article.id == u.origin_id))
+        session.execute(
+            update(StoryGroup)
+            .where(StoryGroup.id == u.group_id)
+            .values(
+                size=size,
+                origin_article_id=u.origin_id,
+                agency=u.agency,
+                title=title,
+                first_published=_aware(first),
+                last_published=_aware(last),
+                updated_at=now,
+            )
+        )
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # Aggregates bypass the column type on SQLite and may come back as naive UTC.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+# --- runs ------------------------------------------------------------------------------
+
+
+def start_run(session: Session, kind: str) -> int:
+    """Record the start of a run and return its id."""
+    run = Run(kind=kind, status="running", started_at=_now(), stats={})
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def finish_run(session: Session, run_id: int, status: str, stats: Mapping[str, Any]) -> None:
+    """Record a run's end, its final status and its statistics."""
+    session.execute(
+        update(Run)
+        .where(Run.id == run_id)
+        .values(status=status, finished_at=_now(), stats=dict(stats))
+    )
+
+
+def list_runs(session: Session, limit: int = 20) -> list[dict[str, Any]]:
+    """Return the most recent runs, newest first."""
+    runs = session.scalars(select(Run).order_by(Run.id.desc()).limit(limit))
+    return [
+        {
+            "id": r.id,
+            "kind": r.kind,
+            "status": r.status,
+            "started_at": _iso(r.started_at),
+            "finished_at": _iso(r.finished_at),
+            "stats": r.stats,
+        }
+        for r in runs
+    ]
+
+
+# --- read path -------------------------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def stored_urls(session: Session) -> Iterator[str]:
+    """Yield the canonical URL of every stored article (the crawler's seen set)."""
+    yield from session.scalars(select(Article.url).execution_options(yield_per=5000))
+
+
+def count_articles(session: Session) -> int:
+    """Return how many articles are stored."""
+    return session.scalar(select(func.count(Article.id))) or 0
+
+
+def _article_record(
+    article: Article, group: StoryGroup | None, *, with_text: bool
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "id": article.id,
+        "url": article.url,
+        "source": article.source,
+        "title": article.title,
+        "author": article.author,
+        "published": _iso(article.published),
+        "fetched": _iso(article.fetched),
+        "language": article.language,
+        "group_id": article.group_id,
+        "is_origin": group is not None and group.origin_article_id == article.id,
+        # The agency of the story this copy carries (the group's), and the
+        # agency this copy credits itself, if any, with the words that say so.
+        "agency": (group.agency if group is not None else None) or article.agency,
+        "credited_agency": article.agency,
+        "agency_evidence": article.agency_evidence,
+        "similarity": article.similarity,
+    }
+    if with_text:
+        record["text"] = article.text
+    return record
+
+
+def _group_record(group: StoryGroup, members: Sequence[Article]) -> dict[str, Any]:
+    origin = next((m for m in members if m.id == group.origin_article_id), None)
+    ordered = sorted(
+        members, key=lambda m: (m.published is None, m.published or m.fetched, m.fetched, m.id)
+    )
+    return {
+        "id": group.id,
+        "size": group.size,
+        "title": group.title,
+        "first_published": _iso(group.first_published),
+        "last_published": _iso(group.last_published),
+        "origin": {"url": origin.url, "source": origin.source} if origin else None,
+        "agency": group.agency,
+        "sources": sorted({m.source for m in members}),
+        "articles": [_article_record(m, group, with_text=False) for m in ordered],
+    }
+
+
+def _groups_query(
+    *,
+    since: datetime | None,
+    min_size: int,
+    search: str | None,
+) -> Select[tuple[StoryGroup]]:
+    query = select(StoryGroup).where(StoryGroup.size >= min_size)
+    if since is not None:
+        query = query.where(
+            func.coalesce(StoryGroup.last_published, StoryGroup.updated_at) >= since
+        )
+    if search:
+        matching = select(Article.group_id).where(
+            or_(
+                Article.title.icontains(search, autoescape=True),
+                Article.text.icontains(search, autoescape=True),
+            )
+        )
+        query = query.where(StoryGroup.id.in_(matching))
+    return query
+
+
+def list_groups(
+    session: Session,
+    *,
+    since: datetime | None = None,
+    min_size: int = 1,
+    search: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Return story groups, largest and newest first, as group records.
+
+    Args:
+        session: an open session.
+        since: only groups with an article published at or after this time.
+        min_size: only groups with at least this many articles.
+        search: only groups with an article whose title or text contains this
+            (case-insensitive substring).
+        limit: at most this many groups.
+        offset: skip this many groups first (pagination).
+    """
+    query = (
+        _groups_query(since=since, min_size=min_size, search=search)
+        .order_by(
+            StoryGroup.size.desc(),
+            StoryGroup.last_published.desc().nulls_last(),
+            StoryGroup.id.desc(),
+        )
+        .limit(limit)
+        .offset(offset)
+    )
+    groups = list(session.scalars(query))
+    members: dict[int, list[Article]] = defaultdict(list)
+    if groups:
+        for article in session.scalars(
+            select(Article).where(Article.group_id.in_([g.id for g in groups]))
+        ):
+            members[article.group_id or 0].append(article)
+    return [_group_record(g, members[g.id]) for g in groups]
+
+
+def get_group(session: Session, group_id: int) -> dict[str, Any]:
+    """Return one group record with its articles.
+
+    Raises:
+        UnknownGroup: no group has this id.
+    """
+    group = session.get(StoryGroup, group_id)
+    if group is None:
+        raise UnknownGroup(group_id)
+    articles = list(session.scalars(select(Article).where(Article.group_id == group_id)))
+    return _group_record(group, articles)
+
+
+def export_articles(session: Session, *, with_text: bool = True) -> Iterator[dict[str, Any]]:
+    """Yield one record per stored article, with its ``group_id``, in id order."""
+    query = (
+        select(Article, StoryGroup)
+        .outerjoin(StoryGroup, StoryGroup.id == Article.group_id)
+        .order_by(Article.id)
+        .execution_options(yield_per=1000)
+    )
+    for article, group in session.execute(query):
+        yield _article_record(article, group, with_text=with_text)
