@@ -74,27 +74,27 @@ def _now() -> datetime:
 # --- write path ------------------------------------------------------------------------
 
 
-def insert_articles(session: Session, rows: Sequence[Mapping[str, Any]]) -> list[int]:
-    """Insert articles whose URL is not stored yet; return the new ids.
+def insert_articles(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Insert articles whose URL is not stored yet; return the new ids by URL.
 
     An article already stored (same canonical URL) is left as it is, so a run
     repeated after a crash stores nothing twice.
     """
     if not rows:
-        return []
+        return {}
     values = [{k: row.get(k) for k in ARTICLE_FIELDS} for row in rows]
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
         insert(Article)
         .on_conflict_do_nothing(index_elements=["url"])
-        .returning(Article.id, sort_by_parameter_order=True)
+        .returning(Article.url, Article.id, sort_by_parameter_order=True)
     )
     stored_at = _now()
     # One multi-row INSERT per batch ("insertmanyvalues"): RETURNING reports only
     # the rows really inserted, on SQLite and PostgreSQL alike.
     result = session.execute(stmt, [{**v, "stored_at": stored_at} for v in values])
-    return [row[0] for row in result]
+    return {url: article_id for url, article_id in result}
 
 
 def record_rejections(

@@ -1,0 +1,336 @@
+"""The ``wiredupe`` command line: every command of DESIGN.md's contract.
+
+Errors that a user can fix (a missing file, bad TOML, an unknown field, an
+unreachable database) are printed as one line on stderr with exit code 2;
+anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="wiredupe",
+    help="Crawl news sites, strip boilerplate, and group syndicated wire copies into stories.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database URL (default sqlite:///wiredupe.db; env WIREDUPE_DATABASE_URL).",
+        show_default=False,
+    ),
+]
+SourcesOption = Annotated[
+    Path, typer.Option("--sources", help="The sources.toml file.", show_default=False)
+]
+
+
+class GroupFormat(StrEnum):
+    """Output formats of ``groups`` and ``group``."""
+
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+class ExportFormat(StrEnum):
+    """Output formats of ``export``."""
+
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+def _stdout() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from crawler.errors import SourcesError
+    from dedupe import DedupeError
+    from flows.errors import WiredupeError
+    from storage import StorageError
+
+    return (SourcesError, DedupeError, WiredupeError, StorageError)
+
+
+def _one_line_errors(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Turn the typed errors a user can fix into one line on stderr and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return func(*args, **kwargs)
+        except _user_errors() as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+def _settings(
+    sources: Path | None = None,
+    db: str | None = None,
+    *,
+    require_sources: bool = False,
+    **tables: dict[str, Any],
+) -> Any:
+    from flows.config import load_settings
+
+    return load_settings(
+        sources, overrides={"database": {"url": db}, **tables}, require_sources=require_sources
+    )
+
+
+def _parse_since(value: str | None) -> datetime | None:
+    """Accept an ISO date or time, or a relative age such as ``36h`` or ``7d``."""
+    if value is None:
+        return None
+    match = re.fullmatch(r"(\d+)([hd])", value.strip())
+    if match:
+        n, unit = int(match.group(1)), match.group(2)
+        return datetime.now(UTC) - (timedelta(hours=n) if unit == "h" else timedelta(days=n))
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date: use 2025-11-21, 2025-11-21T06:00, 36h or 7d"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _prefect_env() -> None:
+    # Prefect reads these at import: no analytics, and quiet unless asked.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+
+
+def _print_run_summary(summary: dict[str, Any], console: Console) -> None:
+    stored, grouped = summary["stored"], summary["grouped"]
+    total = {k: sum(v.values()) for k, v in stored.items()}
+    console.print(
+        f"run {summary['run_id']}: {summary.get('status', '')}: "
+        f"{total['stored']} new articles stored, {total['already_stored']} already stored, "
+        f"{total['rejected']} pages rejected; {grouped['new_groups']} new groups, "
+        f"{grouped['grown_groups']} groups grew"
+    )
+    for name, reason in summary["failed_sources"].items():
+        console.print(f"source {name} failed: {reason}", markup=False)
+
+
+@app.command()
+@_one_line_errors
+def run(
+    sources: SourcesOption,
+    db: DbOption = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Crawl only this source (repeatable).")
+    ] = None,
+) -> None:
+    """One full pass: crawl, extract, dedupe, store; prints a summary."""
+    from flows.stages import open_store
+
+    # Configuration and database are checked here, before Prefect starts.
+    settings = _settings(sources, db, require_sources=True)
+    open_store(settings.database.url)
+    _prefect_env()
+    from flows.pipeline import night
+
+    summary = night(sources_file=str(sources), db_url=settings.database.url, only_sources=source)
+    _print_run_summary(summary, _stdout())
+
+
+@app.command()
+@_one_line_errors
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="JSON-lines or WARC files.")],
+    db: DbOption = None,
+) -> None:
+    """Store articles from JSON lines or WARC files, then group them."""
+    from flows.ingest import ingest_files
+
+    settings = _settings(None, db)
+    err = _stderr()
+    summary = ingest_files(
+        files,
+        db_url=settings.database.url,
+        dedupe=settings.dedupe,
+        on_error=lambda e: err.print(str(e), markup=False),
+    )
+    grouped = summary.grouped
+    _stdout().print(
+        f"{summary.files} files: {summary.stored.total('stored')} new articles, "
+        f"{summary.stored.total('already_stored')} already stored, "
+        f"{summary.stored.total('rejected')} rejected, {summary.bad_lines} bad lines skipped; "
+        f"{grouped.new_groups if grouped else 0} new groups, "
+        f"{grouped.grown_groups if grouped else 0} groups grew"
+    )
+
+
+@app.command()
+@_one_line_errors
+def groups(
+    db: DbOption = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only groups with articles since (2025-11-21, 7d).")
+    ] = None,
+    min_size: Annotated[int, typer.Option(min=1, help="Only groups of at least N.")] = 1,
+    search: Annotated[str | None, typer.Option(help="Text in a title or article.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most N groups.")] = 50,
+    fmt: Annotated[GroupFormat, typer.Option("--format", help="Output format.")] = (
+        GroupFormat.table
+    ),
+) -> None:
+    """Story groups, largest and newest first."""
+    import storage
+    from flows.output import GROUP_CSV_FIELDS, groups_table, write_records
+    from flows.stages import open_store
+
+    settings = _settings(None, db)
+    sessions = open_store(settings.database.url)
+    with sessions() as session:
+        found = storage.list_groups(
+            session, since=_parse_since(since), min_size=min_size, search=search, limit=limit
+        )
+    if fmt is GroupFormat.table:
+        groups_table(found, _stdout())
+    else:
+        write_records(found, fmt.value, sys.stdout, csv_fields=GROUP_CSV_FIELDS, flatten=True)
+
+
+@app.command()
+@_one_line_errors
+def group(
+    group_id: Annotated[int, typer.Argument(metavar="ID", help="The group id.")],
+    db: DbOption = None,
+    fmt: Annotated[GroupFormat, typer.Option("--format", help="Output format.")] = (
+        GroupFormat.table
+    ),
+) -> None:
+    """One group: its articles, origin, agency and each copy's similarity."""
+    import storage
+    from flows.output import group_detail, write_records
+    from flows.stages import open_store
+
+    settings = _settings(None, db)
+    with open_store(settings.database.url)() as session:
+        record = storage.get_group(session, group_id)
+    if fmt is GroupFormat.table:
+        group_detail(record, _stdout())
+    elif fmt is GroupFormat.json:
+        write_records([record], "jsonl", sys.stdout)
+    else:
+        write_records(record["articles"], fmt.value, sys.stdout)
+
+
+@app.command()
+@_one_line_errors
+def export(
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="Output format.")] = (
+        ExportFormat.jsonl
+    ),
+    db: DbOption = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """One record per article, with its group_id."""
+    import storage
+    from flows.output import write_records
+    from flows.stages import open_store
+
+    settings = _settings(None, db)
+    with open_store(settings.database.url)() as session:
+        records = storage.export_articles(session)
+        if output is None:
+            write_records(records, fmt.value, sys.stdout)
+        else:
+            with output.open("w", encoding="utf-8", newline="") as fh:
+                n = write_records(records, fmt.value, fh)
+            _stderr().print(f"wrote {n} articles to {output}", markup=False)
+
+
+@app.command()
+@_one_line_errors
+def demo(db: DbOption = None) -> None:
+    """Serve the bundled demo web on 127.0.0.1 and run the pipeline against it."""
+    _prefect_env()
+    from flows.demo import run_demo
+    from flows.output import groups_table
+
+    settings = _settings(None, db)
+    console = _stdout()
+    summary, found = run_demo(settings, console)
+    _print_run_summary(summary, console)
+    groups_table(found, console)
+    console.print(
+        "Next: .venv/bin/wiredupe groups --format json | .venv/bin/wiredupe group ID "
+        "| .venv/bin/wiredupe api",
+        markup=False,
+    )
+
+
+@app.command()
+@_one_line_errors
+def schedule(
+    sources: SourcesOption,
+    db: DbOption = None,
+    cron: Annotated[str | None, typer.Option(help="Cron expression (default 0 2 * * *).")] = None,
+    timezone: Annotated[str | None, typer.Option(help="Time zone of the cron.")] = None,
+) -> None:
+    """Register and serve the nightly deployment on the Prefect server of PREFECT_API_URL."""
+    settings = _settings(
+        sources, db, require_sources=True, schedule={"cron": cron, "timezone": timezone}
+    )
+    _prefect_env()
+    from flows.schedule import serve_nightly
+
+    serve_nightly(settings)
+
+
+@app.command()
+@_one_line_errors
+def api(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
+) -> None:
+    """HTTP JSON API and web pages for browsing story groups."""
+    import uvicorn
+
+    from flows.stages import open_store
+    from web import create_app
+
+    settings = _settings(None, db)
+    open_store(settings.database.url)  # migrate, and fail early if unreachable
+    uvicorn.run(create_app(settings.database.url), host=host, port=port, log_level="info")
+
+
+def main() -> None:
+    """Entry point of the ``wiredupe`` script."""
+    app()

@@ -1,0 +1,238 @@
+"""The one configuration object: ``sources.toml``, then ``WIREDUPE_*``, then flags.
+
+Each layer overrides the one before. ``sources.toml`` holds the ``[[sources]]``
+(validated by :mod:`crawler.sources`) and optional tables::
+
+    [database]
+    url = "sqlite:///wiredupe.db"
+
+    [archive]
+    dir = "wiredupe-data"        # WARC archives and per-run files
+
+    [crawl]
+    user_agent = "wiredupe/0.1 (+https://example.org/contact)"
+    delay = 1.0                  # seconds between requests to one site (AutoThrottle start)
+    concurrency_per_domain = 2
+    timeout = 30
+    parallel_sources = 2         # crawls (child processes) at once
+
+    [dedupe]
+    window_days = 30             # see dedupe.DedupeConfig for every field
+
+    [schedule]
+    cron = "0 2 * * *"
+    timezone = "UTC"
+
+Every field ``F`` of table ``T`` can also be set by the environment variable
+``WIREDUPE_<T>_<F>`` (for example ``WIREDUPE_DATABASE_URL``,
+``WIREDUPE_CRAWL_DELAY``, ``WIREDUPE_DEDUPE_WINDOW_DAYS``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from crawler.sources import Source, parse_sources
+from dedupe import DedupeConfig, DedupeConfigError
+from flows.errors import ConfigError
+from storage import DEFAULT_URL
+
+__all__ = [
+    "ArchiveSettings",
+    "CrawlSettings",
+    "DatabaseSettings",
+    "ScheduleSettings",
+    "Settings",
+    "load_settings",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatabaseSettings:
+    """Where articles and groups are stored."""
+
+    # SQLite in the current folder: nothing to install; PostgreSQL through the URL.
+    url: str = DEFAULT_URL
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArchiveSettings:
+    """Where raw responses (WARC) and per-run files go."""
+
+    # Beside the database by default, so one folder holds a deployment's data.
+    dir: str = "wiredupe-data"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CrawlSettings:
+    """Politeness and parallelism of the crawl."""
+
+    # Honest and reachable: site owners must be able to tell who crawls them.
+    user_agent: str = "wiredupe/0.1 (+https://github.com/wiredupe/wiredupe)"
+    # One request a second per site to start with; AutoThrottle adapts from there.
+    delay: float = 1.0
+    # Two requests at once per site: fast enough for a night, light for a site.
+    concurrency_per_domain: int = 2
+    # Seconds before a request is given up (then retried by Scrapy).
+    timeout: int = 30
+    # Crawls (child processes) at once; one per core is a good start.
+    parallel_sources: int = 2
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScheduleSettings:
+    """When the nightly deployment runs."""
+
+    # 02:00: after most evening news is out, before the morning shift reads it.
+    cron: str = "0 2 * * *"
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything a run needs, validated."""
+
+    sources_file: Path | None = None
+    sources: tuple[Source, ...] = ()
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    archive: ArchiveSettings = field(default_factory=ArchiveSettings)
+    crawl: CrawlSettings = field(default_factory=CrawlSettings)
+    dedupe: DedupeConfig = field(default_factory=DedupeConfig)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+
+    def scrapy_settings(self) -> dict[str, str]:
+        """Return the ``-s KEY=VALUE`` overrides for a crawl child process."""
+        c = self.crawl
+        return {
+            "USER_AGENT": c.user_agent,
+            "DOWNLOAD_DELAY": str(c.delay),
+            "AUTOTHROTTLE_START_DELAY": str(c.delay),
+            "CONCURRENT_REQUESTS_PER_DOMAIN": str(c.concurrency_per_domain),
+            "DOWNLOAD_TIMEOUT": str(c.timeout),
+        }
+
+
+_TABLES: dict[str, type] = {
+    "database": DatabaseSettings,
+    "archive": ArchiveSettings,
+    "crawl": CrawlSettings,
+    "dedupe": DedupeConfig,
+    "schedule": ScheduleSettings,
+}
+
+
+def _suggest(name: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(name, choices, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(sorted(choices))})"
+
+
+def _coerce(where: str, field: str, value: Any, target: Any, *, from_text: bool) -> Any:
+    """Convert ``value`` to the type of the field's default."""
+    kind = type(target)
+    try:
+        if kind is bool:
+            if from_text:
+                return value.strip().lower() in {"1", "true", "yes", "on"}
+            if not isinstance(value, bool):
+                raise TypeError
+            return value
+        if kind is int:
+            if isinstance(value, bool) or (not from_text and not isinstance(value, int)):
+                raise TypeError
+            return int(value)
+        if kind is float:
+            if isinstance(value, bool) or (not from_text and not isinstance(value, int | float)):
+                raise TypeError
+            return float(value)
+        if not isinstance(value, str):
+            raise TypeError
+        return value
+    except (TypeError, ValueError):
+        raise ConfigError(where, field, f"expected {kind.__name__}, got {value!r}") from None
+
+
+def _apply(
+    obj: Any, table: str, values: Mapping[str, Any], where: str, *, from_text: bool
+) -> Any:
+    """Return ``obj`` with ``values`` applied, each checked against the field's type."""
+    names = [f.name for f in fields(obj)]
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in names:
+            raise ConfigError(where, f"{table}.{key}", "unknown setting" + _suggest(key, names))
+        name = f"{table}.{key}"
+        kwargs[key] = _coerce(where, name, value, getattr(obj, key), from_text=from_text)
+    try:
+        return replace(obj, **kwargs)
+    except DedupeConfigError as exc:
+        raise ConfigError(where, f"{table}.{exc.field}", str(exc)) from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(str(path), "file", "not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), "syntax", str(exc)) from None
+    except OSError as exc:
+        raise ConfigError(str(path), "file", exc.strerror or str(exc)) from None
+
+
+def load_settings(
+    sources_file: Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    require_sources: bool = False,
+) -> Settings:
+    """Build the settings: file, then environment, then ``overrides`` (the flags).
+
+    Args:
+        sources_file: the ``sources.toml``; ``None`` when a command needs no sources.
+        environ: environment variables (``os.environ`` by default).
+        overrides: per-table values from command-line flags, e.g.
+            ``{"database": {"url": "postgresql://..."}}``; ``None`` values are ignored.
+        require_sources: fail when the file defines no source.
+
+    Raises:
+        ConfigError: a value is invalid; the message names the file or variable
+            and the field.
+        crawler.errors.SourcesError: a ``[[sources]]`` entry is invalid.
+    """
+    env = os.environ if environ is None else environ
+    document: dict[str, Any] = {}
+    sources: tuple[Source, ...] = ()
+    if sources_file is not None:
+        document = _read_toml(sources_file)
+        unknown = [k for k in document if k != "sources" and k not in _TABLES]
+        if unknown:
+            choices = [*_TABLES, "sources"]
+            raise ConfigError(
+                str(sources_file), unknown[0], "unknown table" + _suggest(unknown[0], choices)
+            )
+        if "sources" in document or require_sources:
+            sources = parse_sources(document, origin=str(sources_file))
+    built: dict[str, Any] = {}
+    for table, cls in _TABLES.items():
+        section = document.get(table, {})
+        if not isinstance(section, dict):
+            raise ConfigError(str(sources_file), table, "must be a table ([" + table + "])")
+        obj = _apply(cls(), table, section, str(sources_file), from_text=False)
+        env_values = {
+            f.name: env[var]
+            for f in fields(cls)
+            if (var := f"WIREDUPE_{table}_{f.name}".upper()) in env and env[var] != ""
+        }
+        obj = _apply(obj, table, env_values, "environment (WIREDUPE_*)", from_text=True)
+        flags = {k: v for k, v in (overrides or {}).get(table, {}).items() if v is not None}
+        obj = _apply(obj, table, flags, "command line", from_text=False)
+        built[table] = obj
+    return Settings(sources_file=sources_file, sources=sources, **built)

@@ -1,0 +1,25 @@
+"""Typed errors of the flows package (configuration and inputs)."""
+
+from __future__ import annotations
+
+__all__ = ["ConfigError", "InputError", "WiredupeError"]
+
+
+class WiredupeError(Exception):
+    """Base class of the errors raised by :mod:`flows`."""
+
+
+class ConfigError(WiredupeError, ValueError):
+    """A configuration value (file, environment variable or flag) is invalid.
+
+    The message names where the value came from and the field.
+    """
+
+    def __init__(self, where: str, field: str, message: str) -> None:
+        self.where = where
+        self.field = field
+        super().__init__(f"{where}: {field}: {message}")
+
+
+class InputError(WiredupeError):
+    """An input file cannot be read at all (missing, unreadable, unknown format)."""

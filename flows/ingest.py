@@ -1,0 +1,212 @@
+"""``wiredupe ingest``: articles from JSON lines or WARC files, then dedupe.
+
+JSON lines: one object per line with ``url`` and ``text`` or ``html`` required;
+``title``, ``source``, ``published``, ``author``, ``language`` optional. A bad line
+is reported with its file and line number and skipped; the rest of the file goes
+on. WARC files (``.warc``, ``.warc.gz``) go through the same extraction as crawled
+pages, so Common Crawl News files can be ingested as they are.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import storage
+from dedupe import DedupeConfig
+from extract import (
+    Article,
+    NoArticleText,
+    Rejected,
+    UndecodablePage,
+    WarcReadError,
+    canonical_url,
+    extract_article,
+    extract_warc,
+)
+from flows.errors import InputError
+from flows.stages import GroupCounts, StoreCounts, group_new_articles, open_store, store_extracted
+
+__all__ = ["IngestSummary", "LineError", "ingest_files", "read_jsonl"]
+
+_WARC_SUFFIXES = (".warc", ".warc.gz", ".arc.gz")
+
+
+@dataclass(frozen=True)
+class LineError:
+    """A line of an input file that was skipped, and why."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}; line skipped"
+
+
+@dataclass
+class IngestSummary:
+    """What an ingest did."""
+
+    files: int = 0
+    bad_lines: int = 0
+    stored: StoreCounts = field(default_factory=StoreCounts)
+    grouped: GroupCounts | None = None
+
+
+def _parse_time(value: Any, name: str) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"'{name}' must be an ISO 8601 string, got {value!r}")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"'{name}' is not an ISO 8601 date: {value!r}") from None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _optional_str(record: dict[str, Any], name: str) -> str | None:
+    value = record.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"'{name}' must be a string, got {type(value).__name__}")
+    return value.strip() or None
+
+
+def _record_to_outcome(record: Any, fetched: datetime) -> Article | Rejected:
+    if not isinstance(record, dict):
+        raise ValueError(f"expected a JSON object, got {type(record).__name__}")
+    url = _optional_str(record, "url")
+    if not url or urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError("'url' is required and must be an http(s) URL")
+    text = _optional_str(record, "text")
+    html = _optional_str(record, "html")
+    if not text and not html:
+        raise ValueError("'text' or 'html' is required")
+    source = _optional_str(record, "source") or (urlsplit(url).hostname or "").removeprefix("www.")
+    published = _parse_time(record.get("published"), "published")
+    if html and not text:
+        try:
+            article = extract_article(
+                html.encode("utf-8"),
+                url=url,
+                source=source,
+                fetched=fetched,
+                published_hint=published,
+                content_type="text/html; charset=utf-8",
+            )
+        except (NoArticleText, UndecodablePage) as exc:
+            return Rejected(url=url, source=source, reason=str(exc))
+        title = _optional_str(record, "title") or article.title
+        return Article(**{**_article_fields(article), "title": title})
+    return Article(
+        url=canonical_url(url),
+        fetched_url=url,
+        source=source,
+        title=_optional_str(record, "title"),
+        author=_optional_str(record, "author"),
+        published=published,
+        fetched=fetched,
+        language=_optional_str(record, "language"),
+        text=text or "",
+    )
+
+
+def _article_fields(article: Article) -> dict[str, Any]:
+    return {name: getattr(article, name) for name in article.__dataclass_fields__}
+
+
+def read_jsonl(
+    path: Path, on_error: Callable[[LineError], None], *, fetched: datetime | None = None
+) -> Iterator[Article | Rejected]:
+    """Yield the articles of a JSON-lines file; report and skip each bad line.
+
+    Raises:
+        InputError: the file cannot be opened.
+    """
+    fetched = fetched or datetime.now(UTC)
+    try:
+        fh = path.open("r", encoding="utf-8", errors="strict", newline="")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    with fh:
+        line_no = 0
+        while True:
+            line_no += 1
+            try:
+                line = fh.readline()
+            except UnicodeDecodeError as exc:
+                # Lines after a bad byte sequence cannot be located reliably: stop here.
+                on_error(LineError(str(path), line_no, f"not UTF-8 ({exc.reason})"))
+                return
+            if not line:
+                return
+            if not line.strip():
+                continue
+            try:
+                yield _record_to_outcome(json.loads(line), fetched)
+            except json.JSONDecodeError as exc:
+                on_error(LineError(str(path), line_no, f"invalid JSON ({exc.msg})"))
+            except ValueError as exc:
+                on_error(LineError(str(path), line_no, str(exc)))
+
+
+def _outcomes(path: Path, on_error: Callable[[LineError], None]) -> Iterable[Article | Rejected]:
+    if path.name.endswith(_WARC_SUFFIXES):
+        return extract_warc(path)
+    return read_jsonl(path, on_error)
+
+
+def ingest_files(
+    paths: Iterable[Path],
+    *,
+    db_url: str,
+    dedupe: DedupeConfig,
+    on_error: Callable[[LineError], None],
+) -> IngestSummary:
+    """Store the articles of every file, then place them in story groups.
+
+    Raises:
+        InputError: a file is missing (checked before anything is stored).
+        storage.DatabaseUnavailable: the database cannot be opened.
+    """
+    paths = list(paths)
+    for path in paths:
+        if not path.is_file():
+            raise InputError(f"no such file: {path}")
+    sessions = open_store(db_url)
+    summary = IngestSummary()
+
+    def count(error: LineError) -> None:
+        summary.bad_lines += 1
+        on_error(error)
+
+    with sessions.begin() as session:
+        run_id = storage.start_run(session, "ingest")
+    status = "failed"
+    try:
+        for path in paths:
+            try:
+                store_extracted(sessions, _outcomes(path, count), run_id, summary.stored)
+            except WarcReadError as exc:
+                # What was readable before the damage is stored; the rest is reported.
+                count(LineError(str(path), 0, str(exc)))
+            summary.files += 1
+        summary.grouped = group_new_articles(sessions, dedupe)
+        status = "completed"
+    finally:
+        with sessions.begin() as session:
+            storage.finish_run(
+                session,
+                run_id,
+                status,
+                {"files": summary.files, "bad_lines": summary.bad_lines},
+            )
+    return summary

@@ -1,0 +1,128 @@
+"""Rendering group and article records for the terminal and for other programs."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+__all__ = ["GROUP_CSV_FIELDS", "group_detail", "groups_table", "write_records"]
+
+GROUP_CSV_FIELDS = (
+    "id",
+    "size",
+    "title",
+    "agency",
+    "first_published",
+    "last_published",
+    "origin_url",
+    "origin_source",
+    "sources",
+)
+
+
+def _flat_group(group: dict[str, Any]) -> dict[str, Any]:
+    origin = group.get("origin") or {}
+    return {
+        "id": group["id"],
+        "size": group["size"],
+        "title": group["title"],
+        "agency": group["agency"],
+        "first_published": group["first_published"],
+        "last_published": group["last_published"],
+        "origin_url": origin.get("url"),
+        "origin_source": origin.get("source"),
+        "sources": ";".join(group["sources"]),
+    }
+
+
+def write_records(
+    records: Iterable[dict[str, Any]],
+    fmt: str,
+    out: TextIO,
+    *,
+    csv_fields: Sequence[str] | None = None,
+    flatten: bool = False,
+) -> int:
+    """Write records as ``json`` (one array), ``jsonl`` or ``csv``; return the count."""
+    n = 0
+    if fmt == "json":
+        items = list(records)
+        json.dump(items, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return len(items)
+    if fmt == "jsonl":
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            n += 1
+        return n
+    if fmt == "csv":
+        writer: csv.DictWriter[str] | None = None
+        for record in records:
+            row = _flat_group(record) if flatten else record
+            if writer is None:
+                writer = csv.DictWriter(
+                    out, fieldnames=list(csv_fields or row.keys()), extrasaction="ignore"
+                )
+                writer.writeheader()
+            writer.writerow(row)
+            n += 1
+        return n
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def _day(value: str | None) -> str:
+    return value[:16].replace("T", " ") if value else "-"
+
+
+def groups_table(groups: Sequence[dict[str, Any]], console: Console) -> None:
+    """Print groups as a table that reads in an 80-column terminal."""
+    table = Table(show_lines=False, expand=False)
+    table.add_column("id", justify="right", no_wrap=True)
+    table.add_column("size", justify="right", no_wrap=True)
+    table.add_column("agency", no_wrap=True)
+    table.add_column("first published", no_wrap=True)
+    table.add_column("title", overflow="fold")
+    table.add_column("origin", overflow="fold")
+    for g in groups:
+        origin = (g.get("origin") or {}).get("source") or "-"
+        # Text(...) so that scraped titles are never read as console markup.
+        table.add_row(
+            str(g["id"]),
+            str(g["size"]),
+            Text(g["agency"] or "-"),
+            _day(g["first_published"]),
+            Text(g["title"] or "(untitled)"),
+            Text(origin),
+        )
+    console.print(table)
+
+
+def group_detail(group: dict[str, Any], console: Console) -> None:
+    """Print one group: header lines, then one row per copy."""
+    origin = group.get("origin") or {}
+    title = group["title"] or "(untitled)"
+    console.print(Text(f"Story group {group['id']}: {title}", style="bold"))
+    console.print(Text(f"agency: {group['agency'] or 'unknown'}   size: {group['size']}"))
+    console.print(Text(f"origin: {origin.get('source', '-')}  {origin.get('url', '')}"))
+    table = Table()
+    table.add_column("published", no_wrap=True)
+    table.add_column("source", overflow="fold")
+    table.add_column("sim.", justify="right", no_wrap=True)
+    table.add_column("title / url", overflow="fold")
+    for a in group["articles"]:
+        marker = " (origin)" if a["is_origin"] else ""
+        sim = "-" if a["similarity"] is None else f"{a['similarity']:.2f}"
+        table.add_row(
+            _day(a["published"]),
+            Text(a["source"] + marker),
+            sim,
+            Text(f"{a['title'] or '(untitled)'}\n{a['url']}"),
+        )
+    console.print(table)
+

@@ -1,0 +1,192 @@
+"""The nightly pipeline as a Prefect flow: crawl, extract, dedupe, report.
+
+Thin by design: the flow body is the calls; each task is one call into a
+package. Tasks take and return identifiers, paths and plain dicts, so they can
+be retried, and run elsewhere, on their own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from crawler.run import crawl_command, crawl_env, crawl_outputs
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+import storage
+from dedupe import DedupeConfig
+from extract import extract_warc
+from flows.config import Settings, load_settings
+from flows.report import summary_markdown
+from flows.stages import (
+    StoreCounts,
+    group_new_articles,
+    open_store,
+    store_extracted,
+    write_seen_file,
+)
+
+__all__ = ["night", "run_pipeline"]
+
+# A crawl that has not finished after this long is stopped: a night must end.
+_CRAWL_TIMEOUT_S = 3 * 3600
+
+
+@task(name="start-run", cache_policy=NO_CACHE)
+def start_run(db_url: str, archive_dir: str) -> tuple[int, str]:
+    """Record the run, and write the seen-URL file the crawls will skip."""
+    sessions = open_store(db_url)
+    with sessions.begin() as session:
+        run_id = storage.start_run(session, "run")
+    run_dir = Path(archive_dir) / "runs" / f"{run_id:06d}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    seen = write_seen_file(sessions, run_dir / "seen-urls.txt")
+    get_run_logger().info("run %d: %d stored articles will not be fetched again", run_id, seen)
+    return run_id, str(run_dir)
+
+
+@task(name="crawl", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def crawl_source(
+    sources_file: str, source: str, run_dir: str, scrapy_settings: dict[str, str]
+) -> dict[str, Any]:
+    """Crawl one source in a child process (Scrapy's reactor cannot restart)."""
+    logger = get_run_logger()
+    out = Path(run_dir)
+    outputs = crawl_outputs(out, source)
+    argv = crawl_command(
+        sources_file=Path(sources_file),
+        source=source,
+        out_dir=out,
+        seen_file=out / "seen-urls.txt",
+        settings=scrapy_settings,
+    )
+    log_path = out / f"{source}.crawl.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.run(
+            argv,
+            env=crawl_env(os.environ),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            timeout=_CRAWL_TIMEOUT_S,
+            check=False,
+        )
+    if proc.returncode != 0:
+        tail = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-5:]
+        raise RuntimeError(
+            f"crawl of {source!r} exited with {proc.returncode}; see {log_path}: "
+            + " | ".join(tail)
+        )
+    stats = (
+        json.loads(outputs.stats.read_text(encoding="utf-8")) if outputs.stats.exists() else {}
+    )
+    logger.info("crawled %s: %s", source, json.dumps(stats, sort_keys=True))
+    return {"source": source, "warc": str(outputs.warc), "stats": stats}
+
+
+@task(name="extract", cache_policy=NO_CACHE)
+def extract_and_store(db_url: str, warc_paths: list[str], run_id: int) -> dict[str, Any]:
+    """Extract the articles of the archived responses and store each URL once."""
+    sessions = open_store(db_url)
+    counts = StoreCounts()
+    for path in warc_paths:
+        if Path(path).exists():
+            store_extracted(sessions, extract_warc(Path(path)), run_id, counts)
+    get_run_logger().info(
+        "stored %d new articles, %d already stored, %d pages rejected",
+        counts.total("stored"),
+        counts.total("already_stored"),
+        counts.total("rejected"),
+    )
+    return asdict(counts)
+
+
+@task(name="dedupe", cache_policy=NO_CACHE)
+def dedupe_stored(db_url: str, config: dict[str, Any]) -> dict[str, Any]:
+    """Place the articles that have no group yet into story groups."""
+    counts = group_new_articles(open_store(db_url), DedupeConfig(**config))
+    get_run_logger().info(
+        "grouped %d articles: %d new groups, %d groups grew",
+        counts.articles,
+        counts.new_groups,
+        counts.grown_groups,
+    )
+    return asdict(counts)
+
+
+@task(name="report", cache_policy=NO_CACHE)
+def report(db_url: str, run_id: int, summary: dict[str, Any]) -> dict[str, Any]:
+    """Finish the run record and publish the run summary as a Prefect artifact."""
+    sessions = open_store(db_url)
+    status = "completed" if not summary["failed_sources"] else "completed_with_errors"
+    with sessions.begin() as session:
+        storage.finish_run(session, run_id, status, summary)
+        groups = storage.list_groups(session, limit=10)
+    summary = {**summary, "status": status}
+    create_markdown_artifact(
+        markdown=summary_markdown(summary, groups),
+        key="wiredupe-run-summary",
+        description=f"wiredupe run {run_id}",
+    )
+    return summary
+
+
+@flow(name="wiredupe-night", log_prints=True)
+def night(
+    sources_file: str,
+    db_url: str | None = None,
+    only_sources: list[str] | None = None,
+    crawl_delay: float | None = None,
+) -> dict[str, Any]:
+    """Crawl every source, extract, store, group and report: one night's pass.
+
+    Args:
+        sources_file: path of ``sources.toml``.
+        db_url: database URL; the configuration's when ``None``.
+        only_sources: crawl only these sources (all when ``None``).
+        crawl_delay: seconds between requests to one site (overrides the file).
+    """
+    settings = load_settings(
+        Path(sources_file),
+        overrides={"database": {"url": db_url}, "crawl": {"delay": crawl_delay}},
+        require_sources=True,
+    )
+    return run_pipeline(settings, only_sources)
+
+
+def run_pipeline(settings: Settings, only_sources: list[str] | None = None) -> dict[str, Any]:
+    """The flow's body: the calls of one night, in order (must run inside a flow)."""
+    db = settings.database.url
+    names = [s.name for s in settings.sources if not only_sources or s.name in only_sources]
+    run_id, run_dir = start_run(db, settings.archive.dir)
+    futures = {
+        name: crawl_source.submit(
+            str(settings.sources_file), name, run_dir, settings.scrapy_settings()
+        )
+        for name in names
+    }
+    crawled: dict[str, dict[str, Any]] = {}
+    failed: dict[str, str] = {}
+    for name, future in futures.items():
+        state = future.wait() or future.state
+        if state.is_completed():
+            crawled[name] = future.result()
+        else:
+            failed[name] = str(state.message or state.name)
+    if names and not crawled:
+        raise RuntimeError(f"no source could be crawled: {failed}")
+    stored = extract_and_store(db, [c["warc"] for c in crawled.values()], run_id)
+    grouped = dedupe_stored(db, asdict(settings.dedupe))
+    summary = {
+        "run_id": run_id,
+        "sources": {name: crawled[name]["stats"] for name in crawled},
+        "failed_sources": failed,
+        "stored": stored,
+        "grouped": grouped,
+    }
+    return report(db, run_id, summary)

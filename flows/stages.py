@@ -1,0 +1,236 @@
+"""The stages' glue: extracted articles into storage, stored articles through dedupe.
+
+Plain functions over identifiers and paths, shared by the Prefect flow
+(:mod:`flows.pipeline`) and by ``wiredupe ingest`` (:mod:`flows.ingest`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from itertools import islice
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session, sessionmaker
+
+import storage
+from dedupe import (
+    DedupeConfig,
+    GroupMember,
+    NewArticle,
+    NewGroup,
+    WindowArticle,
+    assign_groups,
+    detect_agency,
+    from_bytes,
+    majority_agency,
+    summarize_group,
+    to_bytes,
+)
+from extract import Article, Rejected
+
+__all__ = [
+    "GroupCounts",
+    "StoreCounts",
+    "article_row",
+    "group_new_articles",
+    "open_store",
+    "store_extracted",
+    "write_seen_file",
+]
+
+_T = TypeVar("_T")
+# Articles per transaction: large enough to amortise a commit, small enough that a
+# crash loses little work (a batch is all or nothing, and re-running redoes it).
+_BATCH = 500
+
+
+def _batches(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def open_store(url: str) -> sessionmaker[Session]:
+    """Open the database at ``url``, migrate it to the newest schema, return sessions.
+
+    Raises:
+        storage.DatabaseUnavailable: the URL is malformed or the server is down.
+    """
+    engine = storage.make_engine(url)
+    storage.upgrade(engine)
+    return storage.make_session_factory(engine)
+
+
+def article_row(article: Article, run_id: int | None) -> dict[str, Any]:
+    """Turn an extracted article into a storage row, with the agency it credits."""
+    credit = detect_agency(article.text, article.title)
+    return {
+        "url": article.url,
+        "fetched_url": article.fetched_url,
+        "source": article.source,
+        "title": article.title,
+        "author": article.author,
+        "published": article.published,
+        "fetched": article.fetched,
+        "language": article.language,
+        "text": article.text,
+        "agency": credit.agency if credit else None,
+        "agency_evidence": credit.evidence if credit else None,
+        "run_id": run_id,
+    }
+
+
+@dataclass
+class StoreCounts:
+    """What storing one stream of extraction outcomes did, per source."""
+
+    stored: dict[str, int] = field(default_factory=dict)
+    already_stored: dict[str, int] = field(default_factory=dict)
+    rejected: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str, source: str, n: int = 1) -> None:
+        """Count ``n`` outcomes of ``kind`` for ``source``."""
+        table: dict[str, int] = getattr(self, kind)
+        table[source] = table.get(source, 0) + n
+
+    def total(self, kind: str) -> int:
+        """Sum one kind over all sources."""
+        return sum(getattr(self, kind).values())
+
+
+def store_extracted(
+    sessions: sessionmaker[Session],
+    outcomes: Iterable[Article | Rejected],
+    run_id: int | None,
+    counts: StoreCounts | None = None,
+) -> StoreCounts:
+    """Store articles (each URL once) and record rejected pages, batch by batch."""
+    counts = counts or StoreCounts()
+    for batch in _batches(outcomes, _BATCH):
+        articles = [o for o in batch if isinstance(o, Article)]
+        rejected = [o for o in batch if isinstance(o, Rejected)]
+        # The same URL twice in one batch (a page and its redirect) is stored once.
+        unique = list({a.url: a for a in articles}.values())
+        with sessions.begin() as session:
+            new_ids = storage.insert_articles(session, [article_row(a, run_id) for a in unique])
+            storage.record_rejections(
+                session,
+                run_id,
+                [{"url": r.url, "source": r.source, "reason": r.reason} for r in rejected],
+            )
+        for a in unique:
+            counts.add("stored" if a.url in new_ids else "already_stored", a.source)
+        for r in rejected:
+            counts.add("rejected", r.source)
+    return counts
+
+
+@dataclass(frozen=True)
+class GroupCounts:
+    """What one dedupe pass did."""
+
+    articles: int
+    new_groups: int
+    grown_groups: int
+
+
+def group_new_articles(sessions: sessionmaker[Session], config: DedupeConfig) -> GroupCounts:
+    """Place every stored article that has no group yet, in one transaction.
+
+    New articles are matched against the grouped articles of the window (from
+    ``config.window_days`` before the oldest new article). A crash before the
+    commit leaves the articles ungrouped, and the next pass places them.
+    """
+    with sessions.begin() as session:
+        pending = storage.ungrouped_articles(session)
+        if not pending:
+            return GroupCounts(articles=0, new_groups=0, grown_groups=0)
+        oldest = min(a.published or a.fetched for a in pending)
+        since = oldest - timedelta(days=config.window_days)
+        window = [
+            WindowArticle(
+                article_id=s.article_id,
+                group_id=s.group_id,
+                signature=from_bytes(
+                    s.signature, shingles=s.shingles, words=s.words, num_perm=config.num_perm
+                ),
+            )
+            for s in storage.window_signatures(session, since)
+        ]
+        result = assign_groups(
+            [NewArticle(a.id, a.text, a.published, a.fetched) for a in pending], window, config
+        )
+        new_keys = sorted({g for g in result.assignments.values() if isinstance(g, NewGroup)})
+        created = dict(zip(new_keys, storage.create_groups(session, len(new_keys)), strict=True))
+        assignments = {
+            article_id: created[g] if isinstance(g, NewGroup) else g
+            for article_id, g in result.assignments.items()
+        }
+        storage.set_groups(session, assignments)
+        when = {a.id: a.published or a.fetched for a in pending}
+        storage.add_signatures(
+            session,
+            [
+                {
+                    "article_id": article_id,
+                    "signature": to_bytes(sig),
+                    "shingles": sig.shingles,
+                    "words": sig.words,
+                    "window_at": when[article_id],
+                }
+                for article_id, sig in result.signatures.items()
+            ],
+        )
+        touched = set(assignments.values())
+        _refresh_groups(session, touched, config)
+    grown = len(touched - set(created.values()))
+    return GroupCounts(articles=len(pending), new_groups=len(created), grown_groups=grown)
+
+
+def _refresh_groups(session: Session, group_ids: set[int], config: DedupeConfig) -> None:
+    """Recompute origin, similarities and agency of the touched groups."""
+    members: dict[int, list[storage.MemberRow]] = {}
+    for row in storage.group_members(session, group_ids):
+        members.setdefault(row.group_id, []).append(row)
+    updates = []
+    for group_id in sorted(members):
+        rows = members[group_id]
+        summary = summarize_group(
+            [
+                GroupMember(
+                    article_id=r.article_id,
+                    published=r.published,
+                    fetched=r.fetched,
+                    signature=(
+                        from_bytes(
+                            r.signature,
+                            shingles=r.shingles or 0,
+                            words=r.words or 0,
+                            num_perm=config.num_perm,
+                        )
+                        if r.signature is not None
+                        else None
+                    ),
+                )
+                for r in rows
+            ]
+        )
+        origin_agency = next(r.agency for r in rows if r.article_id == summary.origin_id)
+        agency = majority_agency((r.agency for r in rows), prefer=origin_agency)
+        updates.append(
+            storage.GroupUpdate(group_id, summary.origin_id, summary.similarity, agency)
+        )
+    storage.update_groups(session, updates)
+
+
+def write_seen_file(sessions: sessionmaker[Session], path: Path) -> int:
+    """Write every stored article URL to ``path`` (the crawler skips them); return the count."""
+    n = 0
+    with sessions() as session, path.open("w", encoding="utf-8") as fh:
+        for url in storage.stored_urls(session):
+            fh.write(url + "\n")
+            n += 1
+    return n

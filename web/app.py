@@ -1,0 +1,101 @@
+"""The read-only FastAPI app: a JSON API and server-rendered pages over story groups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+import storage
+
+__all__ = ["create_app"]
+
+_TEMPLATES = Path(__file__).with_name("templates")
+
+
+def create_app(db_url: str) -> FastAPI:
+    """Build the app over the database at ``db_url`` (already migrated).
+
+    Raises:
+        storage.DatabaseUnavailable: the database cannot be reached.
+    """
+    engine = storage.make_engine(db_url)
+    sessions = storage.make_session_factory(engine)
+    # Jinja2Templates autoescapes .html templates: scraped titles render as text.
+    templates = Jinja2Templates(directory=str(_TEMPLATES))
+    app = FastAPI(
+        title="wiredupe",
+        description="Story groups of syndicated news copies (read-only).",
+        version="0.1.0",
+    )
+
+    def session() -> Iterator[Session]:
+        with sessions() as s:
+            yield s
+
+    SessionDep = Annotated[Session, Depends(session)]
+
+    def _groups(
+        s: Session,
+        since: datetime | None,
+        min_size: int,
+        search: str | None,
+        limit: int,
+        offset: int,
+    ) -> list[dict[str, Any]]:
+        return storage.list_groups(
+            s, since=since, min_size=min_size, search=search, limit=limit, offset=offset
+        )
+
+    @app.get("/api/groups")
+    def api_groups(
+        s: SessionDep,
+        since: datetime | None = None,
+        min_size: Annotated[int, Query(ge=1)] = 1,
+        search: Annotated[str | None, Query(max_length=200)] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> dict[str, Any]:
+        """Story groups, largest and newest first."""
+        items = _groups(s, since, min_size, search, limit, offset)
+        return {"items": items, "limit": limit, "offset": offset}
+
+    @app.get("/api/groups/{group_id}")
+    def api_group(s: SessionDep, group_id: int) -> dict[str, Any]:
+        """One story group with its articles."""
+        try:
+            return storage.get_group(s, group_id)
+        except storage.UnknownGroup as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from None
+
+    @app.get("/", response_class=HTMLResponse)
+    def page_groups(
+        request: Request,
+        s: SessionDep,
+        search: Annotated[str | None, Query(max_length=200)] = None,
+        min_size: Annotated[int, Query(ge=1)] = 1,
+    ) -> HTMLResponse:
+        """The story-group list, with search."""
+        items = _groups(s, None, min_size, search or None, 100, 0)
+        return templates.TemplateResponse(
+            request,
+            "groups.html",
+            {"groups": items, "search": search or "", "min_size": min_size},
+        )
+
+    @app.get("/groups/{group_id}", response_class=HTMLResponse)
+    def page_group(request: Request, s: SessionDep, group_id: int) -> HTMLResponse:
+        """One story group: origin, agency and every copy."""
+        try:
+            record = storage.get_group(s, group_id)
+        except storage.UnknownGroup as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from None
+        return templates.TemplateResponse(request, "group.html", {"group": record})
+
+    return app
