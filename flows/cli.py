@@ -157,7 +157,8 @@ def run(
 
     # Configuration and database are checked here, before Prefect starts.
     settings = _settings(sources, db, require_sources=True)
-    open_store(settings.database.url)
+    with open_store(settings.database.url):
+        pass
     _prefect_env()
     from flows.pipeline import night
 
@@ -212,8 +213,7 @@ def groups(
     from flows.stages import open_store
 
     settings = _settings(None, db)
-    sessions = open_store(settings.database.url)
-    with sessions() as session:
+    with open_store(settings.database.url) as sessions, sessions() as session:
         found = storage.list_groups(
             session, since=_parse_since(since), min_size=min_size, search=search, limit=limit
         )
@@ -238,7 +238,7 @@ def group(
     from flows.stages import open_store
 
     settings = _settings(None, db)
-    with open_store(settings.database.url)() as session:
+    with open_store(settings.database.url) as sessions, sessions() as session:
         record = storage.get_group(session, group_id)
     if fmt is GroupFormat.table:
         group_detail(record, _stdout())
@@ -265,7 +265,7 @@ def export(
     from flows.stages import open_store
 
     settings = _settings(None, db)
-    with open_store(settings.database.url)() as session:
+    with open_store(settings.database.url) as sessions, sessions() as session:
         records = storage.export_articles(session)
         if output is None:
             write_records(records, fmt.value, sys.stdout)
@@ -327,7 +327,8 @@ def api(
     from web import create_app
 
     settings = _settings(None, db)
-    open_store(settings.database.url)  # migrate, and fail early if unreachable
+    with open_store(settings.database.url):  # migrate, and fail early if unreachable
+        pass
     uvicorn.run(create_app(settings.database.url), host=host, port=port, log_level="info")
 
 

@@ -27,7 +27,8 @@ def run_demo(settings: Settings, console: Console) -> tuple[dict[str, Any], list
     """
     from flows.pipeline import night
 
-    open_store(settings.database.url)
+    with open_store(settings.database.url):  # fail early if the database is unreachable
+        pass
     with serve_web() as web:
         folder = Path(settings.archive.dir) / "demo"
         folder.mkdir(parents=True, exist_ok=True)
@@ -49,6 +50,6 @@ def run_demo(settings: Settings, console: Console) -> tuple[dict[str, Any], list
             db_url=demo_settings.database.url,
             crawl_delay=0.0,
         )
-    with open_store(settings.database.url)() as session:
+    with open_store(settings.database.url) as sessions, sessions() as session:
         found = storage.list_groups(session, limit=20)
     return summary, found

@@ -181,32 +181,32 @@ def ingest_files(
     for path in paths:
         if not path.is_file():
             raise InputError(f"no such file: {path}")
-    sessions = open_store(db_url)
-    summary = IngestSummary()
+    with open_store(db_url) as sessions:
+        summary = IngestSummary()
 
-    def count(error: LineError) -> None:
-        summary.bad_lines += 1
-        on_error(error)
+        def count(error: LineError) -> None:
+            summary.bad_lines += 1
+            on_error(error)
 
-    with sessions.begin() as session:
-        run_id = storage.start_run(session, "ingest")
-    status = "failed"
-    try:
-        for path in paths:
-            try:
-                store_extracted(sessions, _outcomes(path, count), run_id, summary.stored)
-            except WarcReadError as exc:
-                # What was readable before the damage is stored; the rest is reported.
-                count(LineError(str(path), 0, str(exc)))
-            summary.files += 1
-        summary.grouped = group_new_articles(sessions, dedupe)
-        status = "completed"
-    finally:
         with sessions.begin() as session:
-            storage.finish_run(
-                session,
-                run_id,
-                status,
-                {"files": summary.files, "bad_lines": summary.bad_lines},
-            )
+            run_id = storage.start_run(session, "ingest")
+        status = "failed"
+        try:
+            for path in paths:
+                try:
+                    store_extracted(sessions, _outcomes(path, count), run_id, summary.stored)
+                except WarcReadError as exc:
+                    # What was readable before the damage is stored; the rest is reported.
+                    count(LineError(str(path), 0, str(exc)))
+                summary.files += 1
+            summary.grouped = group_new_articles(sessions, dedupe)
+            status = "completed"
+        finally:
+            with sessions.begin() as session:
+                storage.finish_run(
+                    session,
+                    run_id,
+                    status,
+                    {"files": summary.files, "bad_lines": summary.bad_lines},
+                )
     return summary

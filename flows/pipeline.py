@@ -14,12 +14,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from crawler.run import crawl_command, crawl_env, crawl_outputs
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 import storage
+from crawler.run import crawl_command, crawl_env, crawl_outputs
 from dedupe import DedupeConfig
 from extract import extract_warc
 from flows.config import Settings, load_settings
@@ -41,12 +41,12 @@ _CRAWL_TIMEOUT_S = 3 * 3600
 @task(name="start-run", cache_policy=NO_CACHE)
 def start_run(db_url: str, archive_dir: str) -> tuple[int, str]:
     """Record the run, and write the seen-URL file the crawls will skip."""
-    sessions = open_store(db_url)
-    with sessions.begin() as session:
-        run_id = storage.start_run(session, "run")
-    run_dir = Path(archive_dir) / "runs" / f"{run_id:06d}"
-    run_dir.mkdir(parents=True, exist_ok=True)
-    seen = write_seen_file(sessions, run_dir / "seen-urls.txt")
+    with open_store(db_url) as sessions:
+        with sessions.begin() as session:
+            run_id = storage.start_run(session, "run")
+        run_dir = Path(archive_dir) / "runs" / f"{run_id:06d}"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        seen = write_seen_file(sessions, run_dir / "seen-urls.txt")
     get_run_logger().info("run %d: %d stored articles will not be fetched again", run_id, seen)
     return run_id, str(run_dir)
 
@@ -92,11 +92,11 @@ def crawl_source(
 @task(name="extract", cache_policy=NO_CACHE)
 def extract_and_store(db_url: str, warc_paths: list[str], run_id: int) -> dict[str, Any]:
     """Extract the articles of the archived responses and store each URL once."""
-    sessions = open_store(db_url)
     counts = StoreCounts()
-    for path in warc_paths:
-        if Path(path).exists():
-            store_extracted(sessions, extract_warc(Path(path)), run_id, counts)
+    with open_store(db_url) as sessions:
+        for path in warc_paths:
+            if Path(path).exists():
+                store_extracted(sessions, extract_warc(Path(path)), run_id, counts)
     get_run_logger().info(
         "stored %d new articles, %d already stored, %d pages rejected",
         counts.total("stored"),
@@ -109,7 +109,8 @@ def extract_and_store(db_url: str, warc_paths: list[str], run_id: int) -> dict[s
 @task(name="dedupe", cache_policy=NO_CACHE)
 def dedupe_stored(db_url: str, config: dict[str, Any]) -> dict[str, Any]:
     """Place the articles that have no group yet into story groups."""
-    counts = group_new_articles(open_store(db_url), DedupeConfig(**config))
+    with open_store(db_url) as sessions:
+        counts = group_new_articles(sessions, DedupeConfig(**config))
     get_run_logger().info(
         "grouped %d articles: %d new groups, %d groups grew",
         counts.articles,
@@ -122,9 +123,8 @@ def dedupe_stored(db_url: str, config: dict[str, Any]) -> dict[str, Any]:
 @task(name="report", cache_policy=NO_CACHE)
 def report(db_url: str, run_id: int, summary: dict[str, Any]) -> dict[str, Any]:
     """Finish the run record and publish the run summary as a Prefect artifact."""
-    sessions = open_store(db_url)
     status = "completed" if not summary["failed_sources"] else "completed_with_errors"
-    with sessions.begin() as session:
+    with open_store(db_url) as sessions, sessions.begin() as session:
         storage.finish_run(session, run_id, status, summary)
         groups = storage.list_groups(session, limit=10)
     summary = {**summary, "status": status}

@@ -7,6 +7,7 @@ Plain functions over identifiers and paths, shared by the Prefect flow
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import islice
@@ -53,15 +54,21 @@ def _batches(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
         yield batch
 
 
-def open_store(url: str) -> sessionmaker[Session]:
-    """Open the database at ``url``, migrate it to the newest schema, return sessions.
+@contextmanager
+def open_store(url: str) -> Iterator[sessionmaker[Session]]:
+    """Open the database at ``url``, migrate it to the newest schema, yield sessions.
+
+    The engine's connections are closed when the block ends.
 
     Raises:
         storage.DatabaseUnavailable: the URL is malformed or the server is down.
     """
     engine = storage.make_engine(url)
-    storage.upgrade(engine)
-    return storage.make_session_factory(engine)
+    try:
+        storage.upgrade(engine)
+        yield storage.make_session_factory(engine)
+    finally:
+        engine.dispose()
 
 
 def article_row(article: Article, run_id: int | None) -> dict[str, Any]:

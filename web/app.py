@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,7 +30,13 @@ def create_app(db_url: str) -> FastAPI:
     sessions = storage.make_session_factory(engine)
     # Jinja2Templates autoescapes .html templates: scraped titles render as text.
     templates = Jinja2Templates(directory=str(_TEMPLATES))
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="wiredupe",
         description="Story groups of syndicated news copies (read-only).",
         version="0.1.0",

@@ -1,0 +1,58 @@
+"""Shared fixtures: fresh databases (SQLite always, PostgreSQL when enabled), seeds."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).with_name("fixtures")
+SEEDS = FIXTURES / "seeds"
+
+# CI sets this (see .ci/run); elsewhere the PostgreSQL variants are skipped.
+POSTGRES_URL = os.environ.get("WIREDUPE_TEST_POSTGRES_URL")
+_NO_POSTGRES = "PostgreSQL tests need WIREDUPE_TEST_POSTGRES_URL (CI sets it in .ci/run)"
+
+
+def seed_texts() -> dict[str, str]:
+    """The five seed reports by number; 004 cut before its sidebar."""
+    texts = {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+    head, _, _ = texts["004"].partition("\nTECH SPACE\nNASA")
+    texts["004"] = head.split("Space Travel News\nTECH SPACE\n", 1)[1]
+    return texts
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'wiredupe.db'}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test, dropped afterwards."""
+    if not POSTGRES_URL:
+        pytest.skip(_NO_POSTGRES)
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"wiredupe_test_{uuid.uuid4().hex[:12]}"
+    admin_url = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """Each test using it runs on a fresh SQLite file and a fresh PostgreSQL database."""
+    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return request.getfixturevalue(name)

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from dedupe import (
+    DedupeConfig,
+    DedupeConfigError,
+    GroupMember,
+    NewArticle,
+    NewGroup,
+    SignatureFormatError,
+    WindowArticle,
+    assign_groups,
+    detect_agency,
+    estimate_containment,
+    estimate_jaccard,
+    from_bytes,
+    majority_agency,
+    sign_texts,
+    summarize_group,
+    to_bytes,
+)
+from tests.conftest import seed_texts
+
+T0 = datetime(2025, 11, 21, 6, 0, tzinfo=UTC)
+CFG = DedupeConfig()
+
+
+def _new(texts: dict[str, str]) -> list[NewArticle]:
+    return [
+        NewArticle(int(k), text, T0 + timedelta(minutes=int(k)), T0) for k, text in texts.items()
+    ]
+
+
+def _partition(result_assignments: dict[int, object]) -> set[frozenset[int]]:
+    groups: dict[object, set[int]] = {}
+    for article, group in result_assignments.items():
+        groups.setdefault(group, set()).add(article)
+    return {frozenset(g) for g in groups.values()}
+
+
+def test_seed_copies_group_and_rewrites_stay_apart() -> None:
+    result = assign_groups(_new(seed_texts()), [], CFG)
+    assert _partition(result.assignments) == {
+        frozenset({0, 4}),
+        frozenset({1}),
+        frozenset({2}),
+        frozenset({3}),
+    }, "000 and 004 are one AFP dispatch; 001-003 are independent rewrites"
+
+
+def test_grouping_does_not_depend_on_arrival_order() -> None:
+    articles = _new(seed_texts())
+    expected = _partition(assign_groups(articles, [], CFG).assignments)
+    for seed in range(5):
+        shuffled = articles[:]
+        random.Random(seed).shuffle(shuffled)
+        assert _partition(assign_groups(shuffled, [], CFG).assignments) == expected
+
+
+def test_a_later_night_joins_the_existing_group() -> None:
+    texts = seed_texts()
+    first = assign_groups(_new({"004": texts["004"], "001": texts["001"]}), [], CFG)
+    group_ids = {NewGroup(0): 100, NewGroup(1): 101}
+    window = [
+        WindowArticle(a, group_ids[g], first.signatures[a]) for a, g in first.assignments.items()
+    ]
+    second = assign_groups(_new({"000": texts["000"], "002": texts["002"]}), window, CFG)
+    afp_group = group_ids[first.assignments[4]]
+    assert second.assignments[0] == afp_group
+    assert isinstance(second.assignments[2], NewGroup)
+    assert second.matches[0][0] == 4
+
+
+def test_a_cut_copy_still_matches_by_containment() -> None:
+    text = seed_texts()["004"]
+    paragraphs = [p for p in text.splitlines() if p.strip()]
+    half = "\n".join(paragraphs[: len(paragraphs) // 2 + 1])
+    full_sig, half_sig = sign_texts([text, half], CFG)
+    assert estimate_containment(full_sig, half_sig) > 0.8
+    assert estimate_jaccard(full_sig, half_sig) < 0.8
+
+
+def test_short_texts_do_not_join_groups() -> None:
+    brief = "Foxconn and OpenAI announced a hardware deal on Friday in Taipei."
+    result = assign_groups(_new({"000": brief, "001": brief}), [], CFG)
+    assert result.new_groups == 2
+
+
+def test_signature_bytes_round_trip_little_endian() -> None:
+    (sig,) = sign_texts([seed_texts()["000"]], CFG)
+    data = to_bytes(sig)
+    assert len(data) == 4 * CFG.num_perm
+    assert int.from_bytes(data[:4], "little") == int(sig.hashvalues[0])
+    back = from_bytes(data, shingles=sig.shingles, words=sig.words, num_perm=CFG.num_perm)
+    assert estimate_jaccard(sig, back) == 1.0
+    with pytest.raises(SignatureFormatError, match="num_perm"):
+        from_bytes(data, shingles=1, words=1, num_perm=128)
+
+
+def test_config_errors_name_the_field() -> None:
+    with pytest.raises(DedupeConfigError, match="'num_perm' = 0"):
+        DedupeConfig(num_perm=0)
+    with pytest.raises(DedupeConfigError, match="lsh_threshold"):
+        DedupeConfig(lsh_threshold=1.5)
+
+
+def test_origin_is_earliest_published_with_fetch_time_ties() -> None:
+    sig_a, sig_b = sign_texts([seed_texts()["004"], seed_texts()["000"]], CFG)
+    members = [
+        GroupMember(1, T0 + timedelta(hours=2), T0, sig_a),
+        GroupMember(2, T0, T0 + timedelta(hours=1), sig_b),
+        GroupMember(3, T0, T0, sig_b),
+        GroupMember(4, None, T0 - timedelta(days=1), sig_b),
+    ]
+    summary = summarize_group(members)
+    assert summary.origin_id == 3
+    assert summary.similarity[3] == 1.0
+    assert 0.4 < summary.similarity[1] < 0.9
+
+
+def test_agency_detection_and_majority() -> None:
+    assert detect_agency("by AFP Staff Writers\nTaipei (AFP) Nov 21").agency == "AFP"
+    assert detect_agency("WASHINGTON (AP) — Lawmakers met.").agency == "AP"
+    assert detect_agency("Some text.\nWith inputs from PTI").agency == "PTI"
+    assert detect_agency("Map of the area.\nScientists said the gap was wide.") is None
+    assert majority_agency(["AFP", None, "Reuters", "AFP"]) == "AFP"
+    assert majority_agency(["AP", "Reuters"], prefer="Reuters") == "Reuters"
+    assert majority_agency([None, None]) is None
