@@ -6,6 +6,7 @@ Plain data in, plain data out: this package imports nothing else of wiredupe.
 from dedupe.agency import AgencyCredit, detect_agency, majority_agency
 from dedupe.config import DedupeConfig
 from dedupe.errors import DedupeConfigError, DedupeError, SignatureFormatError
+from dedupe.evaluate import GroupingScore, score_grouping
 from dedupe.grouping import (
     GroupingResult,
     GroupMember,
@@ -37,6 +38,7 @@ __all__ = [
     "GroupMember",
     "GroupSummary",
     "GroupingResult",
+    "GroupingScore",
     "NewArticle",
     "NewGroup",
     "Signature",
@@ -49,6 +51,7 @@ __all__ = [
     "from_bytes",
     "majority_agency",
     "normalize_text",
+    "score_grouping",
     "sign_texts",
     "summarize_group",
     "to_bytes",

@@ -20,6 +20,15 @@ __all__ = ["create_app"]
 _TEMPLATES = Path(__file__).with_name("templates")
 
 
+def _session(request: Request) -> Iterator[Session]:
+    """One session per request, from the app's session factory."""
+    with request.app.state.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(_session)]
+
+
 def create_app(db_url: str) -> FastAPI:
     """Build the app over the database at ``db_url`` (already migrated).
 
@@ -41,12 +50,7 @@ def create_app(db_url: str) -> FastAPI:
         description="Story groups of syndicated news copies (read-only).",
         version="0.1.0",
     )
-
-    def session() -> Iterator[Session]:
-        with sessions() as s:
-            yield s
-
-    SessionDep = Annotated[Session, Depends(session)]
+    app.state.sessions = sessions
 
     def _groups(
         s: Session,

@@ -130,3 +130,18 @@ def test_agency_detection_and_majority() -> None:
     assert majority_agency(["AFP", None, "Reuters", "AFP"]) == "AFP"
     assert majority_agency(["AP", "Reuters"], prefer="Reuters") == "Reuters"
     assert majority_agency([None, None]) is None
+
+
+def test_grouping_scores() -> None:
+    from dedupe import score_grouping
+
+    truth = {1: "a", 2: "a", 3: "b", 4: "c"}
+    perfect = score_grouping({1: 0, 2: 0, 3: 1, 4: 2}, truth)
+    assert (perfect.precision, perfect.recall, perfect.f1, perfect.ari) == (1.0, 1.0, 1.0, 1.0)
+    merged = score_grouping({1: 0, 2: 0, 3: 0, 4: 2}, truth)
+    assert merged.recall == 1.0 and merged.precision == pytest.approx(1 / 3)
+    assert merged.ari < 1.0
+    split = score_grouping({1: 0, 2: 1, 3: 2, 4: 3}, truth)
+    assert split.recall == 0.0 and split.precision == 1.0 and split.f1 == 0.0
+    with pytest.raises(ValueError, match="same items"):
+        score_grouping({1: 0}, truth)

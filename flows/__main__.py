@@ -1,0 +1,5 @@
+"""``python -m flows``: the ``wiredupe`` command line."""
+
+from flows.cli import main
+
+main()

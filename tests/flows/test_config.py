@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawler.errors import SourcesError
+from flows.config import load_settings
+from flows.errors import ConfigError
+
+SOURCES = """
+[[sources]]
+name = "spacewar"
+feeds = ["https://www.spacewar.com/rss.xml"]
+
+[crawl]
+delay = 2.5
+
+[dedupe]
+window_days = 14
+
+[schedule]
+timezone = "Europe/Paris"
+"""
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_file_then_environment_then_flags(tmp_path: Path) -> None:
+    path = _write(tmp_path, SOURCES)
+    s = load_settings(path, environ={})
+    assert s.sources[0].name == "spacewar"
+    assert s.crawl.delay == 2.5 and s.dedupe.window_days == 14
+    assert s.schedule.timezone == "Europe/Paris" and s.schedule.cron == "0 2 * * *"
+    assert s.database.url == "sqlite:///wiredupe.db"
+
+    env = {"WIREDUPE_DATABASE_URL": "sqlite:///env.db", "WIREDUPE_CRAWL_DELAY": "0.5"}
+    s = load_settings(path, environ=env)
+    assert s.database.url == "sqlite:///env.db" and s.crawl.delay == 0.5
+
+    s = load_settings(path, environ=env, overrides={"database": {"url": "sqlite:///flag.db"}})
+    assert s.database.url == "sqlite:///flag.db" and s.crawl.delay == 0.5
+    assert s.scrapy_settings()["DOWNLOAD_DELAY"] == "0.5"
+
+
+def test_errors_name_the_file_and_the_field(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"toml: crawl\.dealy: unknown setting .*'delay'"):
+        load_settings(_write(tmp_path, "[crawl]\ndealy = 1\n"), environ={})
+    with pytest.raises(ConfigError, match=r"sources\.toml: crawl\.delay: expected float"):
+        load_settings(_write(tmp_path, "[crawl]\ndelay = 'fast'\n"), environ={})
+    with pytest.raises(ConfigError, match=r"sources\.toml: crawler: unknown table .*'crawl'"):
+        load_settings(_write(tmp_path, "[crawler]\ndelay = 1\n"), environ={})
+    with pytest.raises(ConfigError, match=r"sources\.toml: syntax: .*line 1"):
+        load_settings(_write(tmp_path, "[[sources]\n"), environ={})
+    with pytest.raises(ConfigError, match=r"missing\.toml: file: not found"):
+        load_settings(tmp_path / "missing.toml", environ={})
+    with pytest.raises(ConfigError, match=r"environment \(WIREDUPE_\*\): dedupe\.window_days"):
+        load_settings(None, environ={"WIREDUPE_DEDUPE_WINDOW_DAYS": "a month"})
+    with pytest.raises(ConfigError, match=r"dedupe\.num_perm"):
+        load_settings(_write(tmp_path, "[dedupe]\nnum_perm = 3\n"), environ={})
+
+
+def test_source_errors_name_the_source_and_field(tmp_path: Path) -> None:
+    bad = '[[sources]]\nname = "x"\nfeeds = ["https://a.example/rss"]\nfeed = []\n'
+    with pytest.raises(SourcesError) as info:
+        load_settings(_write(tmp_path, bad), environ={})
+    message = str(info.value)
+    assert "sources.toml" in message and "'x'" in message and "feed" in message

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+
+import storage
+from web import create_app
+
+T0 = datetime(2025, 11, 21, 6, 0, tzinfo=UTC)
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def client(sqlite_url: str) -> Iterator[tuple[TestClient, int]]:
+    engine = storage.make_engine(sqlite_url)
+    storage.upgrade(engine)
+    sessions = storage.make_session_factory(engine)
+    rows = [
+        {
+            "url": f"https://site{i}.example/story",
+            "fetched_url": f"https://site{i}.example/story",
+            "source": f"site{i}",
+            "title": HOSTILE if i == 1 else f"Foxconn deal {i}",
+            "text": "Foxconn and OpenAI agreed to build hardware.",
+            "published": T0,
+            "fetched": T0,
+        }
+        for i in (1, 2)
+    ]
+    with sessions.begin() as s:
+        ids = list(storage.insert_articles(s, rows).values())
+        (gid,) = storage.create_groups(s, 1)
+        storage.set_groups(s, dict.fromkeys(ids, gid))
+        storage.update_groups(s, [storage.GroupUpdate(gid, ids[0], {ids[1]: 0.7}, "AFP")])
+    engine.dispose()
+    with TestClient(create_app(sqlite_url)) as test_client:
+        yield test_client, gid
+
+
+def test_api_lists_and_shows_groups(client: tuple[TestClient, int]) -> None:
+    c, gid = client
+    body = c.get("/api/groups").json()
+    assert [g["id"] for g in body["items"]] == [gid]
+    group = c.get(f"/api/groups/{gid}").json()
+    assert group["size"] == 2 and group["agency"] == "AFP"
+    assert group["origin"]["source"] == "site1"
+    assert c.get("/api/groups", params={"search": "nothing like this"}).json()["items"] == []
+
+
+def test_api_errors_are_json_with_status(client: tuple[TestClient, int]) -> None:
+    c, _ = client
+    missing = c.get("/api/groups/999")
+    assert missing.status_code == 404 and "999" in missing.json()["detail"]
+    assert c.get("/api/groups", params={"min_size": 0}).status_code == 422
+    assert c.get("/api/groups", params={"since": "yesterday-ish"}).status_code == 422
+
+
+def test_pages_escape_scraped_text(client: tuple[TestClient, int]) -> None:
+    c, gid = client
+    for path in ("/", f"/groups/{gid}"):
+        html = c.get(path).text
+        assert HOSTILE not in html, f"{path} renders a scraped title as HTML"
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert c.get("/", params={"search": "<script>"}).text.count("<script>") == 0
