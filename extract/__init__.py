@@ -1,1 +1,28 @@
-"""extract package."""
+"""Extraction stage: raw responses (HTML bytes or WARC records) to article records.
+
+Imports nothing else of wiredupe: bytes in, :class:`Article` records out.
+"""
+
+from extract.article import Article, extract_article
+from extract.encoding import decode_html
+from extract.errors import (
+    ExtractError,
+    InvalidUrl,
+    NoArticleText,
+    UndecodablePage,
+    WarcReadError,
+)
+from extract.urls import canonical_url, choose_canonical
+
+__all__ = [
+    "Article",
+    "ExtractError",
+    "InvalidUrl",
+    "NoArticleText",
+    "UndecodablePage",
+    "WarcReadError",
+    "canonical_url",
+    "choose_canonical",
+    "decode_html",
+    "extract_article",
+]

@@ -1,0 +1,152 @@
+"""The fetch log and run statistics of one crawl.
+
+``{out_dir}/{source}.fetchlog.jsonl`` gets one JSON object per attempted URL
+(see :meth:`crawler.items.FetchEvent.to_json`): ``url``, ``source``, ``kind``,
+``status`` (int or null), ``outcome``, ``reason``, ``time``, and ``final_url``,
+``published``, ``found_on`` (null when not applicable).
+
+``{out_dir}/{source}.stats.json`` is written when the spider closes::
+
+    {"source": "...", "started": "...", "finished": "...", "finish_reason": "finished",
+     "discovered": 12,                 # distinct article URLs found
+     "fetched": 9,                     # responses archived with status < 400, all kinds
+     "fetched_by_kind": {"article": 6, "feed": 2, "sitemap": 1},
+     "skipped": {"robots": 1, "seen": 2},   # by outcome
+     "errors": 2,                      # http_error + error lines
+     "errors_by_outcome": {"http_error": 1, "error": 1}}
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Self, TextIO, cast
+
+from scrapy import Request, signals
+
+from crawler.errors import CrawlSetupError
+from crawler.items import FetchedResponse, FetchEvent, Kind
+from crawler.meta import FOUND_ON_META, KIND_META
+from crawler.outputs import outputs_from_settings
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+__all__ = ["FetchLogPipeline"]
+
+_SKIPS = ("robots", "offsite", "seen", "filtered", "capped")
+_ERRORS = ("http_error", "error")
+
+
+class FetchLogPipeline:
+    """Item pipeline writing one fetch-log line per event, and the statistics at close.
+
+    :class:`FetchedResponse` items are logged through :meth:`FetchedResponse.to_event`,
+    :class:`FetchEvent` items as they are. Requests the scheduler drops as duplicates
+    (a redirect to a URL already fetched) are logged as ``filtered``.
+
+    Args:
+        fetch_log: the JSON-lines file to write (replaced if it exists).
+        stats: the statistics file written at close.
+        source: the source's name.
+    """
+
+    def __init__(self, *, fetch_log: Path, stats: Path, source: str) -> None:
+        self._fetch_log_path = fetch_log
+        self._stats_path = stats
+        self._source = source
+        self._file: TextIO | None = None
+        self._started = datetime.now(UTC)
+        self._outcomes: Counter[str] = Counter()
+        self._fetched_by_kind: Counter[str] = Counter()
+        self._articles: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        """Build the pipeline from the ``WIREDUPE_OUT_DIR`` and ``WIREDUPE_SOURCE`` settings.
+
+        Raises:
+            CrawlSetupError: a setting is missing (the ``wire`` spider sets both).
+        """
+        outputs, source = outputs_from_settings(crawler.settings, component=cls.__name__)
+        pipeline = cls(fetch_log=outputs.fetch_log, stats=outputs.stats, source=source)
+        crawler.signals.connect(pipeline.request_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self) -> None:
+        """Create the fetch log."""
+        self._fetch_log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = self._fetch_log_path.open("w", encoding="utf-8")
+        self._started = datetime.now(UTC)
+
+    def process_item(self, item: object) -> object:
+        """Log ``item`` when it is a :class:`FetchedResponse` or :class:`FetchEvent`."""
+        if isinstance(item, FetchedResponse):
+            self._write(item.to_event())
+        elif isinstance(item, FetchEvent):
+            self._write(item)
+        return item
+
+    def request_dropped(self, request: Request) -> None:
+        """Log a request of ours that the scheduler dropped as a duplicate."""
+        kind = request.meta.get(KIND_META)
+        if kind is None or self._file is None:
+            return
+        requested = request.meta.get("redirect_urls", [request.url])[0]
+        self._write(
+            FetchEvent(
+                source=self._source,
+                kind=cast(Kind, kind),
+                url=requested,
+                final_url=request.url if request.url != requested else None,
+                outcome="filtered",
+                reason=f"duplicate: {request.url} was already requested in this crawl",
+                time=datetime.now(UTC),
+                found_on=request.meta.get(FOUND_ON_META),
+            )
+        )
+
+    def close_spider(self) -> None:
+        """Close the fetch log."""
+        if self._file is not None:
+            self._file.close()
+        self._file = None
+
+    def spider_closed(self, reason: str) -> None:
+        """Write the statistics file (atomically: a reader never sees half of it)."""
+        stats = {
+            "source": self._source,
+            "started": self._started.isoformat(timespec="seconds"),
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            "finish_reason": reason,
+            "discovered": len(self._articles),
+            "fetched": self._outcomes["fetched"],
+            "fetched_by_kind": dict(sorted(self._fetched_by_kind.items())),
+            "skipped": {name: self._outcomes[name] for name in _SKIPS if self._outcomes[name]},
+            "errors": sum(self._outcomes[name] for name in _ERRORS),
+            "errors_by_outcome": {
+                name: self._outcomes[name] for name in _ERRORS if self._outcomes[name]
+            },
+        }
+        self._stats_path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self._stats_path.with_name(self._stats_path.name + ".partial")
+        partial.write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
+        os.replace(partial, self._stats_path)
+
+    def _write(self, event: FetchEvent) -> None:
+        if self._file is None:
+            raise CrawlSetupError(
+                f"FetchLogPipeline got {event.url!r} before open_spider(); "
+                "it must be enabled through ITEM_PIPELINES, not called directly"
+            )
+        self._file.write(json.dumps(event.to_json(), ensure_ascii=False) + "\n")
+        self._file.flush()  # a killed crawl keeps every line written so far
+        self._outcomes[event.outcome] += 1
+        if event.outcome == "fetched":
+            self._fetched_by_kind[event.kind] += 1
+        if event.kind == "article":
+            self._articles.add(event.url)

@@ -1,0 +1,138 @@
+"""Which discovered article URLs a crawl fetches: one decision per distinct URL.
+
+The rules, in the order they are checked, each giving the fetch-log outcome:
+
+1. ``offsite``: the URL's origin (scheme, host, port) is not one of the source's
+   sites: the origins of its configured feeds, sitemaps and pages, and of the
+   URLs those redirected to;
+2. ``filtered``: the URL matches a ``deny`` regex, or ``allow`` regexes are given
+   and it matches none (``re.search`` over the full normalised URL);
+3. ``seen``: the URL is in the seen file (already stored by an earlier run);
+4. ``capped``: ``max_articles`` article requests were already scheduled.
+
+A URL is considered once per crawl, under its normalised form (see
+:func:`crawler.urls.normalize_url`); later sightings only add a publication hint.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from crawler.items import Outcome
+from crawler.sources import Source
+from crawler.urls import normalize_url, url_origin
+
+__all__ = ["ArticlePolicy", "Decision"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decision:
+    """The verdict on one newly discovered article URL.
+
+    Attributes:
+        url: the normalised URL, under which it is fetched and logged.
+        skip: the fetch-log outcome when the URL is not fetched, ``None`` to fetch it.
+        reason: why it is skipped (empty when fetched).
+    """
+
+    url: str
+    skip: Outcome | None = None
+    reason: str = ""
+
+
+class ArticlePolicy:
+    """The per-crawl state of article discovery: what was seen, what was scheduled.
+
+    One instance per crawl; it is not shared and holds no I/O.
+
+    Args:
+        source: the source being crawled.
+        seen: normalised URLs already stored, never fetched again.
+    """
+
+    def __init__(self, source: Source, *, seen: frozenset[str] = frozenset()) -> None:
+        self._source = source
+        self._seen = seen
+        self._allow = tuple(re.compile(pattern) for pattern in source.allow)
+        self._deny = tuple(re.compile(pattern) for pattern in source.deny)
+        self._origins = {url_origin(url) for url in source.start_urls}
+        self._hints: dict[str, str | None] = {}
+        self._scheduled = 0
+
+    @property
+    def scheduled(self) -> int:
+        """How many article requests were scheduled so far."""
+        return self._scheduled
+
+    def add_site(self, url: str) -> None:
+        """Count the origin of ``url`` as one of the source's sites.
+
+        Called with the final URL of each feed, sitemap and section page, so that
+        a discovery URL redirected to another host keeps its articles on-site.
+
+        Args:
+            url: a URL on the site to add.
+        """
+        self._origins.add(url_origin(url))
+
+    def is_onsite(self, url: str) -> bool:
+        """Return whether ``url`` is on one of the source's sites.
+
+        Args:
+            url: an absolute URL.
+
+        Returns:
+            ``True`` when its origin (scheme, host, port) is one of the source's.
+        """
+        return url_origin(url) in self._origins
+
+    def consider(self, url: str, *, published: str | None = None) -> Decision | None:
+        """Decide about a discovered article URL.
+
+        Args:
+            url: the absolute URL as found.
+            published: publication time hint from the discovery document.
+
+        Returns:
+            The decision, or ``None`` when the URL (normalised) was already considered
+            in this crawl; its hint is kept if it had none.
+        """
+        key = normalize_url(url)
+        if key in self._hints:
+            if published and not self._hints[key]:
+                self._hints[key] = published
+            return None
+        self._hints[key] = published
+        skip, reason = self._rule(key)
+        if skip is None:
+            self._scheduled += 1
+        return Decision(url=key, skip=skip, reason=reason)
+
+    def published(self, key: str) -> str | None:
+        """Return the best publication hint known for a normalised article URL.
+
+        Args:
+            key: the URL of a :class:`Decision`.
+
+        Returns:
+            The first hint any discovery document gave, or ``None``.
+        """
+        return self._hints.get(key)
+
+    def _rule(self, key: str) -> tuple[Outcome | None, str]:
+        if not self.is_onsite(key):
+            scheme, host, port = url_origin(key)
+            return "offsite", f"{scheme}://{host}:{port} is not one of the source's sites"
+        for pattern in self._deny:
+            if pattern.search(key):
+                return "filtered", f"matches deny pattern {pattern.pattern!r}"
+        if self._allow and not any(pattern.search(key) for pattern in self._allow):
+            patterns = ", ".join(repr(pattern.pattern) for pattern in self._allow)
+            return "filtered", f"matches none of the allow patterns {patterns}"
+        if key in self._seen:
+            return "seen", "already stored (listed in seen_file)"
+        cap = self._source.max_articles
+        if cap is not None and self._scheduled >= cap:
+            return "capped", f"max_articles = {cap} reached"
+        return None, ""

@@ -1,0 +1,1 @@
+"""Scrapy spiders of the crawler: the one generic spider, ``wire``."""

@@ -1,0 +1,309 @@
+"""The ``wire`` spider: one generic spider for every source of ``sources.toml``.
+
+Run as ``scrapy crawl wire -a sources_file=PATH -a source=NAME -a out_dir=DIR
+[-a seen_file=PATH]`` (see :func:`crawler.run.crawl_command`). It fetches the
+source's feeds, sitemaps and section pages, finds article links in them
+(:mod:`crawler.discovery`), decides which to fetch (:mod:`crawler.policy`) and
+fetches each article once.
+
+Articles are requested only when discovery is over (on ``spider_idle``): by then
+every feed and sitemap has been read, so each article carries the publication
+hint of whichever document gave one, whatever order the responses came in. The
+spider does no I/O of its own: it yields requests, one
+:class:`~crawler.items.FetchedResponse` per response and one
+:class:`~crawler.items.FetchEvent` per URL skipped or failed; the item
+pipelines archive and log them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
+
+from scrapy import Request, Spider, signals
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from crawler.discovery import Link, feed_links, section_links, sitemap_links
+from crawler.errors import SpiderArgumentError
+from crawler.items import FetchedResponse, FetchEvent, Kind, Outcome
+from crawler.meta import (
+    FETCHED_AT_META,
+    FOUND_ON_META,
+    KEY_META,
+    KIND_META,
+    SITEMAP_DEPTH_META,
+    WIRE_HEADERS_META,
+)
+from crawler.middlewares import header_pairs
+from crawler.outputs import OUT_DIR_SETTING, SOURCE_SETTING
+from crawler.policy import ArticlePolicy
+from crawler.sources import Source, get_source, load_sources
+from crawler.urls import load_seen_urls
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from twisted.python.failure import Failure
+
+__all__ = ["WireSpider"]
+
+# A sitemap index may list further indexes; real sites nest one or two levels.
+_MAX_SITEMAP_DEPTH = 3
+
+_Item = FetchedResponse | FetchEvent
+_Output = Request | FetchedResponse | FetchEvent
+
+
+class WireSpider(Spider):
+    """Crawl one source of ``sources.toml``: discovery documents, then their articles.
+
+    Args:
+        sources_file: path of ``sources.toml``.
+        source: name of the source to crawl.
+        out_dir: folder for the crawl's WARC, fetch log and statistics.
+        seen_file: optional file of URLs already stored (one per line), not fetched again.
+
+    Raises:
+        SpiderArgumentError: an argument is missing, or the seen file cannot be read.
+        SourcesError: the sources file is invalid or has no such source.
+    """
+
+    name = "wire"
+
+    def __init__(
+        self,
+        sources_file: str | None = None,
+        source: str | None = None,
+        out_dir: str | None = None,
+        seen_file: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        for argument, value in (
+            ("sources_file", sources_file),
+            ("source", source),
+            ("out_dir", out_dir),
+        ):
+            if not value:
+                raise SpiderArgumentError(
+                    f"the wire spider needs -a {argument}=...; run it as "
+                    "scrapy crawl wire -a sources_file=PATH -a source=NAME -a out_dir=DIR"
+                )
+        assert sources_file and source and out_dir  # narrowed by the loop above
+        self.source: Source = get_source(
+            load_sources(Path(sources_file)), source, origin=sources_file
+        )
+        self.out_dir = Path(out_dir)
+        seen = load_seen_urls(Path(seen_file)) if seen_file else frozenset()
+        self.policy = ArticlePolicy(self.source, seen=seen)
+        self._pending: list[Request] = []  # article requests held until discovery is over
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        """Create the spider and tell the pipelines where this crawl's outputs go."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # Settings are still mutable here: Scrapy freezes them after creating the spider.
+        crawler.settings.set(OUT_DIR_SETTING, str(spider.out_dir), priority="spider")
+        crawler.settings.set(SOURCE_SETTING, spider.source.name, priority="spider")
+        crawler.signals.connect(spider.release_articles, signal=signals.spider_idle)
+        return spider
+
+    async def start(self) -> AsyncIterator[Request]:
+        """Yield the requests for the source's feeds, sitemaps and section pages."""
+        for url in self.source.feeds:
+            yield self._discovery_request(url, "feed")
+        for url in self.source.sitemaps:
+            yield self._discovery_request(url, "sitemap")
+        for url in self.source.pages:
+            yield self._discovery_request(url, "section")
+
+    def release_articles(self) -> None:
+        """Request the articles held back during discovery (``spider_idle`` handler).
+
+        Raises:
+            DontCloseSpider: articles were released, the crawl goes on.
+        """
+        if not self._pending:
+            return
+        released, self._pending = self._pending, []
+        self.logger.info("Discovery done: requesting %d articles", len(released))
+        for request in released:
+            self.crawler.engine.crawl(request)
+        raise DontCloseSpider
+
+    def parse_feed(self, response: Response) -> Iterator[_Output]:
+        """Archive a feed and request its entries' articles."""
+        self.policy.add_site(response.url)
+        content_type = response.headers.get("Content-Type")
+        found = feed_links(
+            response.body,
+            url=response.url,
+            content_type=content_type.decode("latin-1") if content_type else None,
+        )
+        if found.problem:
+            self.logger.warning("Skipping feed %s: %s", response.url, found.problem)
+        elif found.warning:
+            self.logger.info("Feed %s read leniently: %s", response.url, found.warning)
+        yield self._fetched(response, problem=found.problem)
+        yield from self._articles(found.links, found_on=response.url)
+
+    def parse_sitemap(self, response: Response) -> Iterator[_Output]:
+        """Archive a sitemap; follow a sitemap index, request a urlset's articles."""
+        self.policy.add_site(response.url)
+        found = sitemap_links(response.body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+        if found.problem:
+            self.logger.warning("Skipping sitemap %s: %s", response.url, found.problem)
+        yield self._fetched(response, problem=found.problem)
+        if found.type == "urlset":
+            yield from self._articles(found.links, found_on=response.url)
+        elif found.type == "sitemapindex":
+            depth = response.meta.get(SITEMAP_DEPTH_META, 0) + 1
+            for link in found.links:
+                yield self._nested_sitemap(link.url, depth=depth, found_on=response.url)
+
+    def parse_section(self, response: Response) -> Iterator[_Output]:
+        """Archive a section page and request the article links on it."""
+        self.policy.add_site(response.url)
+        if not isinstance(response, TextResponse):
+            problem = "not an HTML page; a section page must list article links"
+            self.logger.warning("Skipping section page %s: %s", response.url, problem)
+            yield self._fetched(response, problem=problem)
+            return
+        links = section_links(response, exclude=self.source.start_urls)
+        yield self._fetched(response)
+        yield from self._articles((Link(url=url) for url in links), found_on=response.url)
+
+    def parse_article(self, response: Response) -> Iterator[_Output]:
+        """Archive an article."""
+        yield self._fetched(response)
+
+    def on_error(self, failure: Failure) -> Iterator[_Item]:
+        """Record a request that produced no usable response.
+
+        An HTTP error status is archived like any response (``http_error``); a
+        robots.txt refusal is logged as ``robots``; anything else as ``error``.
+        """
+        request: Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
+        if failure.check(HttpError):
+            response: Response = failure.value.response  # type: ignore[union-attr]
+            yield self._fetched(response, request=request)
+            return
+        error = failure.value
+        outcome: Outcome = "error"
+        if isinstance(error, IgnoreRequest) and "robots.txt" in str(error):
+            outcome = "robots"
+        reason = str(error) if outcome == "robots" else f"{type(error).__name__}: {error}"
+        if outcome == "error":
+            self.logger.warning("Failed %s: %s", request.url, reason)
+        yield self._event(request.url, request.meta[KIND_META], outcome, reason, request=request)
+
+    def _articles(self, links: Iterable[Link], *, found_on: str) -> Iterator[_Output]:
+        for link in links:
+            decision = self.policy.consider(link.url, published=link.published)
+            if decision is None:
+                continue  # already considered in this crawl
+            if decision.skip is not None:
+                yield FetchEvent(
+                    source=self.source.name,
+                    kind="article",
+                    url=decision.url,
+                    outcome=decision.skip,
+                    reason=decision.reason,
+                    time=datetime.now(UTC),
+                    published=link.published,
+                    found_on=found_on,
+                )
+                continue
+            self._pending.append(
+                Request(
+                    decision.url,
+                    callback=self.parse_article,
+                    errback=self.on_error,
+                    meta={KIND_META: "article", FOUND_ON_META: found_on, KEY_META: decision.url},
+                )
+            )
+
+    def _discovery_request(
+        self, url: str, kind: Kind, *, found_on: str | None = None, depth: int = 0
+    ) -> Request:
+        callbacks: dict[str, Callable[[Response], Iterator[_Output]]] = {
+            "feed": self.parse_feed,
+            "sitemap": self.parse_sitemap,
+            "section": self.parse_section,
+        }
+        return Request(
+            url,
+            callback=callbacks[kind],
+            errback=self.on_error,
+            meta={KIND_META: kind, FOUND_ON_META: found_on, SITEMAP_DEPTH_META: depth},
+        )
+
+    def _nested_sitemap(self, url: str, *, depth: int, found_on: str) -> _Output:
+        if depth > _MAX_SITEMAP_DEPTH:
+            reason = f"sitemap index nested deeper than {_MAX_SITEMAP_DEPTH} levels"
+            return self._event(url, "sitemap", "filtered", reason, found_on=found_on)
+        if not self.policy.is_onsite(url):
+            reason = "sitemap is not on one of the source's sites"
+            return self._event(url, "sitemap", "offsite", reason, found_on=found_on)
+        return self._discovery_request(url, "sitemap", found_on=found_on, depth=depth)
+
+    def _fetched(
+        self, response: Response, *, request: Request | None = None, problem: str | None = None
+    ) -> FetchedResponse:
+        request = request or response.request
+        assert request is not None  # Scrapy sets it on every response it delivers
+        meta = request.meta
+        current = header_pairs(response.headers)
+        received = meta.get(WIRE_HEADERS_META) or current
+        published = None
+        if meta[KIND_META] == "article":
+            published = self.policy.published(meta[KEY_META])
+        return FetchedResponse(
+            source=self.source.name,
+            kind=meta[KIND_META],
+            url=response.url,
+            requested_url=meta.get("redirect_urls", [response.url])[0],
+            status=response.status,
+            headers=received,
+            body=response.body,
+            decoded=_content_encoding(received) != _content_encoding(current),
+            protocol=response.protocol or "HTTP/1.1",
+            fetched_at=meta.get(FETCHED_AT_META) or datetime.now(UTC),
+            published=published,
+            found_on=meta.get(FOUND_ON_META),
+            problem=problem,
+        )
+
+    def _event(
+        self,
+        url: str,
+        kind: Kind,
+        outcome: Outcome,
+        reason: str,
+        *,
+        request: Request | None = None,
+        found_on: str | None = None,
+    ) -> FetchEvent:
+        published = None
+        if request is not None:
+            found_on = request.meta.get(FOUND_ON_META)
+            url = request.meta.get("redirect_urls", [url])[0]
+            if kind == "article":
+                published = self.policy.published(request.meta[KEY_META])
+        return FetchEvent(
+            source=self.source.name,
+            kind=kind,
+            url=url,
+            outcome=outcome,
+            reason=reason,
+            time=datetime.now(UTC),
+            published=published,
+            found_on=found_on,
+        )
+
+
+def _content_encoding(headers: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    return tuple(value for name, value in headers if name.lower() == "content-encoding")

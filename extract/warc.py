@@ -1,0 +1,248 @@
+"""WARC files to raw pages and articles: the archive side of the extraction stage.
+
+This module owns reading WARC files (ours and foreign ones such as Common Crawl News)
+with warcio: :func:`iter_raw_pages` yields each ``response`` record as a
+:class:`RawPage`, and :func:`extract_warc` turns those that are article candidates into
+:class:`~extract.article.Article` records, or into :class:`Rejected` records that say
+why not. One bad page never stops a file; a corrupt file stops at the damage, after
+everything before it was yielded, with a :class:`~extract.errors.WarcReadError`.
+
+Our crawler adds these headers to each response record:
+
+- ``WARC-Wiredupe-Source``: the source's name.
+- ``WARC-Wiredupe-Kind``: ``article``, ``feed``, ``sitemap`` or ``section``.
+- ``WARC-Wiredupe-Published``: the publication time the feed or sitemap gave (ISO 8601).
+- ``WARC-Wiredupe-Requested-URI``: the URL requested, when a redirect led elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecord
+
+from extract.article import Article, extract_article
+from extract.errors import ExtractError, WarcReadError
+
+__all__ = ["RawPage", "Rejected", "extract_warc", "iter_raw_pages"]
+
+_SOURCE = "WARC-Wiredupe-Source"
+_KIND = "WARC-Wiredupe-Kind"
+_PUBLISHED = "WARC-Wiredupe-Published"
+_REQUESTED = "WARC-Wiredupe-Requested-URI"
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Errors warcio and zlib raise on a truncated or corrupt file (a cut gzip member, a
+# record whose length runs past the end, garbage where a header should be).
+_READ_ERRORS = (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RawPage:
+    """One archived HTTP response.
+
+    Attributes:
+        url: The URL the response came from (``WARC-Target-URI``).
+        source: The source's name: our header, else the caller's default, else the
+            host without ``www.``.
+        kind: ``article``, ``feed``, ``sitemap`` or ``section`` from our crawler; None
+            for foreign files.
+        status: The HTTP status code (0 if the record has no HTTP status line).
+        headers: HTTP response headers, names lower-cased, repeats joined by ``", "``.
+        body: The body, with transfer and content encoding (chunked, gzip) removed.
+        fetched: ``WARC-Date``, in UTC.
+        published_hint: ``WARC-Wiredupe-Published``, in UTC, if present and valid.
+        requested_url: ``WARC-Wiredupe-Requested-URI``, if present.
+    """
+
+    url: str
+    source: str
+    kind: str | None
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    fetched: datetime
+    published_hint: datetime | None
+    requested_url: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rejected:
+    """A response that yielded no article, and why."""
+
+    url: str
+    source: str
+    reason: str
+
+
+def iter_raw_pages(path: Path, *, default_source: str | None = None) -> Iterator[RawPage]:
+    """Yield the response records of a WARC file (gzip-compressed or not).
+
+    Args:
+        path: The WARC file.
+        default_source: Source name for records without ``WARC-Wiredupe-Source``;
+            when None, the URL's host without ``www.`` is used.
+
+    Yields:
+        One :class:`RawPage` per ``response`` record, in file order; request,
+        metadata, revisit and warcinfo records are skipped.
+
+    Raises:
+        WarcReadError: If the file cannot be opened, or is corrupt or truncated; the
+            records before the damage have been yielded by then.
+    """
+    try:
+        stream = path.open("rb")
+    except OSError as exc:
+        raise WarcReadError(path, 0, exc.strerror or str(exc)) from exc
+    with stream:
+        size = os.fstat(stream.fileno()).st_size
+        records = ArchiveIterator(stream)
+        offset = 0
+        while True:
+            try:
+                record = next(records, None)
+                if record is None:
+                    break
+                _check_record(record)
+                page = _raw_page(record, default_source) if record.rec_type == "response" else None
+                offset = records.get_record_offset() + records.get_record_length()
+            except _READ_ERRORS as exc:
+                raise WarcReadError(path, offset, _describe(exc)) from exc
+            if page is not None:
+                yield page
+        # warcio ends quietly at a gzip member cut short; bytes left over after the
+        # last complete record are that damage.
+        if offset < size:
+            stream.seek(offset)
+            if stream.read().strip(b"\r\n\x00"):
+                raise WarcReadError(
+                    path,
+                    offset,
+                    f"{size - offset} bytes after the last complete record are not a "
+                    "complete record (truncated or corrupt)",
+                )
+
+
+def extract_warc(path: Path, *, default_source: str | None = None) -> Iterator[Article | Rejected]:
+    """Extract the articles of a WARC file.
+
+    With our crawler's headers, only records of kind ``article`` are candidates (feeds,
+    sitemaps and section pages are skipped silently). In foreign files every response
+    is a candidate. A candidate is rejected when its status is not 200, its content
+    type is not HTML, or extraction finds no article text or cannot decode it.
+
+    Args:
+        path: The WARC file.
+        default_source: Source name for records without ``WARC-Wiredupe-Source``;
+            when None, the URL's host without ``www.`` is used.
+
+    Yields:
+        An :class:`~extract.article.Article` or a :class:`Rejected` per candidate.
+
+    Raises:
+        WarcReadError: If the file is corrupt or truncated, after everything before
+            the damage has been yielded.
+    """
+    for page in iter_raw_pages(path, default_source=default_source):
+        if page.kind is not None and page.kind != "article":
+            continue
+        reason = _rejection(page)
+        if reason:
+            yield Rejected(url=page.url, source=page.source, reason=reason)
+            continue
+        try:
+            yield extract_article(
+                page.body,
+                url=page.url,
+                source=page.source,
+                fetched=page.fetched,
+                published_hint=page.published_hint,
+                content_type=page.headers.get("content-type"),
+                content_language=page.headers.get("content-language"),
+            )
+        except ExtractError as exc:
+            yield Rejected(url=page.url, source=page.source, reason=str(exc))
+
+
+def _raw_page(record: ArcWarcRecord, default_source: str | None) -> RawPage:
+    """Build a RawPage from a warcio response record, reading its body."""
+    warc = record.rec_headers
+    url = warc.get_header("WARC-Target-URI") or ""
+    headers: dict[str, str] = {}
+    status = 0
+    if record.http_headers is not None:
+        for name, value in record.http_headers.headers:
+            key = name.lower()
+            headers[key] = f"{headers[key]}, {value}" if key in headers else value
+        try:
+            status = int(record.http_headers.get_statuscode() or 0)
+        except ValueError:
+            status = 0
+    body = record.content_stream().read()
+    return RawPage(
+        url=url,
+        source=warc.get_header(_SOURCE) or default_source or _host_source(url),
+        kind=warc.get_header(_KIND),
+        status=status,
+        headers=headers,
+        body=body,
+        fetched=_parse_time(warc.get_header("WARC-Date")) or datetime.now(UTC),
+        published_hint=_parse_time(warc.get_header(_PUBLISHED)),
+        requested_url=warc.get_header(_REQUESTED),
+    )
+
+
+def _check_record(record: ArcWarcRecord) -> None:
+    """Raise ValueError unless ``record`` has a WARC version line and a record type."""
+    protocol = record.rec_headers.protocol or ""
+    if record.format != "warc" or not protocol.upper().startswith("WARC/"):
+        raise ValueError(f"not a WARC record (header line {protocol[:40]!r})")
+    if not record.rec_headers.get_header("WARC-Type"):
+        raise ValueError("WARC record without WARC-Type")
+
+
+def _rejection(page: RawPage) -> str | None:
+    """Why a candidate page cannot hold an article, or None."""
+    if page.status != 200:
+        return f"HTTP status {page.status}, not 200"
+    content_type = page.headers.get("content-type")
+    if content_type is None:
+        head = page.body[:1024].lstrip().lower()
+        if not (head.startswith(b"<!doctype html") or b"<html" in head):
+            return "no Content-Type and the body does not look like HTML"
+        return None
+    media_type = content_type.split(";")[0].strip().lower()
+    if media_type not in _HTML_TYPES:
+        return f"content type {media_type or content_type!r} is not HTML"
+    return None
+
+
+def _host_source(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.") or "unknown"
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    """Parse an ISO 8601 time to UTC (naive means UTC); None if absent or invalid."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if text != type(exc).__name__ else text
