@@ -13,16 +13,21 @@ from extract.errors import (
     WarcReadError,
 )
 from extract.urls import canonical_url, choose_canonical
+from extract.warc import RawPage, Rejected, extract_warc, iter_raw_pages
 
 __all__ = [
     "Article",
     "ExtractError",
     "InvalidUrl",
     "NoArticleText",
+    "RawPage",
+    "Rejected",
     "UndecodablePage",
     "WarcReadError",
     "canonical_url",
     "choose_canonical",
     "decode_html",
     "extract_article",
+    "extract_warc",
+    "iter_raw_pages",
 ]

@@ -63,11 +63,12 @@ class ExportFormat(StrEnum):
 
 
 def _stdout() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    # soft_wrap: a message stays one line in logs and pipes; tables still fit the width.
+    return Console(highlight=False, soft_wrap=True)
 
 
 def _stderr() -> Console:
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
