@@ -42,6 +42,9 @@ _PATTERNS = (
     re.compile(r"(?i:with (?:inputs?|reporting) from\s+)(" + _ALT + r")\b"),
     re.compile(r"^\s*-?\s*(" + _ALT + r")\s*$", re.MULTILINE),  # a credit alone on its line
 )
+# In a byline, any agency named as a word is the credit ("AFP Staff Writers",
+# "Jane Doe, Associated Press").
+_BYLINE = re.compile(r"\b(" + _ALT + r")\b")
 _HEAD_LINES = 3
 _TAIL_LINES = 2
 
@@ -54,13 +57,20 @@ class AgencyCredit:
     evidence: str
 
 
-def detect_agency(text: str, title: str | None = None) -> AgencyCredit | None:
-    """Return the agency credited in ``text`` (head and tail) or ``title``.
+def detect_agency(
+    text: str, title: str | None = None, byline: str | None = None
+) -> AgencyCredit | None:
+    """Return the agency credited in ``byline``, ``text`` (head and tail) or ``title``.
 
     Example:
         >>> detect_agency("PARIS (AFP) - Markets fell on Friday.")
         AgencyCredit(agency='AFP', evidence='PARIS (AFP) - Markets fell on Friday.')
     """
+    if byline:
+        match = _BYLINE.search(byline)
+        name = _LOOKUP.get(match.group(1).casefold()) if match else None
+        if name:
+            return AgencyCredit(agency=name, evidence=f"byline: {byline[:200]}")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     places = lines[:_HEAD_LINES] + lines[-_TAIL_LINES:] + ([title] if title else [])
     for line in places:

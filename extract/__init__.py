@@ -4,6 +4,7 @@ Imports nothing else of wiredupe: bytes in, :class:`Article` records out.
 """
 
 from extract.article import Article, extract_article
+from extract.boilerplate import BoilerplateMemory
 from extract.encoding import decode_html
 from extract.errors import (
     ExtractError,
@@ -17,6 +18,7 @@ from extract.warc import RawPage, Rejected, extract_warc, iter_raw_pages
 
 __all__ = [
     "Article",
+    "BoilerplateMemory",
     "ExtractError",
     "InvalidUrl",
     "NoArticleText",

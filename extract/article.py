@@ -10,18 +10,20 @@ pages that carry no article.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.settings import Document
 
+from extract.boilerplate import strip_blocks
 from extract.encoding import decode_html
 from extract.errors import NoArticleText
 from extract.scoring import shingles
 from extract.settings import (
     DATE_FORMAT,
+    INSERTED_LINE,
     MIN_SPACE_SHARE,
     MIN_TEXT_CHARS,
     MIN_TEXT_WORDS,
@@ -32,7 +34,7 @@ from extract.settings import (
 )
 from extract.urls import canonical_url, choose_canonical
 
-__all__ = ["Article", "extract_article"]
+__all__ = ["Article", "extract_article", "without_boilerplate"]
 
 _WORD_RE = re.compile(r"\w+")
 _SPACE_RE = re.compile(r"\s+")
@@ -135,6 +137,22 @@ def extract_article(
     )
 
 
+def without_boilerplate(article: Article, repeated: frozenset[str]) -> Article:
+    """Return ``article`` with its source's boilerplate lines removed.
+
+    Raises:
+        NoArticleText: what is left is too short to be an article (the page's only
+            "text" was the site's chrome, e.g. a gallery page and its footer).
+    """
+    text = strip_blocks(article.text, repeated)
+    if text == article.text:
+        return article
+    reason = _too_short(text)
+    if reason:
+        raise NoArticleText(article.fetched_url, f"only the site's boilerplate: {reason}")
+    return replace(article, text=text)
+
+
 def _bare_extraction(
     tree: HtmlElement | None, url: str, *, include_tables: bool = True
 ) -> Document | None:
@@ -211,9 +229,14 @@ def _tidy_text(text: str, title: str | None) -> str:
     """One stripped, non-empty line per paragraph; a leading copy of the title dropped.
 
     The headline is stored in ``title``; trafilatura keeps the page's ``<h1>`` when it
-    sits inside the article container, and as body text it would only repeat.
+    sits inside the article container, and as body text it would only repeat. Lines
+    inserted by the publisher (:data:`~extract.settings.INSERTED_LINE`) are dropped.
     """
-    lines = [line for line in (_clean_line(raw) for raw in text.split("\n")) if line]
+    lines = [
+        line
+        for line in (_clean_line(raw) for raw in text.split("\n"))
+        if line and not INSERTED_LINE.match(line)
+    ]
     if lines and title and _words(lines[0]) == _words(title):
         lines = lines[1:]
     return "\n".join(lines)

@@ -10,8 +10,12 @@ import re
 from typing import Any, Final
 
 __all__ = [
+    "BOILERPLATE_BLOCK_CHARS",
+    "BOILERPLATE_MIN_PAGES",
+    "BOILERPLATE_MIN_SHARE",
     "DATE_FORMAT",
     "EXTRA_TRACKING_PARAMS",
+    "INSERTED_LINE",
     "MAX_BAD_CHAR_SHARE",
     "MIN_SPACE_SHARE",
     "MIN_TEXT_CHARS",
@@ -69,6 +73,26 @@ MAX_BAD_CHAR_SHARE: Final = 0.01
 # otherwise (the two share little) the table-free pass missed the article, and the
 # table-aware text is kept. 0.8 leaves room for a caption or teaser in one only.
 TABLE_CONTAINMENT: Final = 0.8
+
+# Lines that publishers insert into an article's body but that are not part of it:
+# ad markers and inline links to other stories ("Read more: <headline>"). They sit
+# between paragraphs, inside the article's container, so trafilatura keeps them.
+INSERTED_LINE: Final = re.compile(
+    r"^(?:advertisement|advertising|sponsored|story continues below(?: advertisement)?"
+    r"|scroll to continue(?: with content)?"
+    r"|(?:read|see) (?:more|also)\s*[:|\-\u2013\u2014].*|also read\s*[:|\-].*"
+    r"|related\s*:.*)$",
+    re.IGNORECASE,
+)
+
+# Per-source boilerplate (extract/boilerplate.py): a block of text on at least half
+# of a source's pages in one crawl, and on at least three of them, is chrome: an
+# article's paragraphs are on one page, a footer or "Related Links" list on all.
+BOILERPLATE_MIN_SHARE: Final = 0.5
+BOILERPLATE_MIN_PAGES: Final = 3
+# Blocks shorter than this (a date, "Share") are too common to say anything, and
+# longer ones are page-wide containers, not blocks.
+BOILERPLATE_BLOCK_CHARS: Final = (20, 5000)
 
 TRAFILATURA_OPTIONS: Final[dict[str, Any]] = {
     "include_comments": False,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import zlib
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,8 +30,10 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
-from extract.article import Article, extract_article
-from extract.errors import ExtractError, WarcReadError
+from extract.article import Article, extract_article, without_boilerplate
+from extract.boilerplate import BoilerplateMemory, block_keys, repeated_blocks
+from extract.encoding import decode_html
+from extract.errors import ExtractError, NoArticleText, WarcReadError
 
 __all__ = ["RawPage", "Rejected", "extract_warc", "iter_raw_pages"]
 
@@ -89,6 +92,8 @@ def iter_raw_pages(path: Path, *, default_source: str | None = None) -> Iterator
         path: The WARC file.
         default_source: Source name for records without ``WARC-Wiredupe-Source``;
             when None, the URL's host without ``www.`` is used.
+        memory: each source's boilerplate from earlier nights; what this file
+            teaches is added to it (read ``memory.added`` afterwards to store it).
 
     Yields:
         One :class:`RawPage` per ``response`` record, in file order; request,
@@ -131,7 +136,12 @@ def iter_raw_pages(path: Path, *, default_source: str | None = None) -> Iterator
                 )
 
 
-def extract_warc(path: Path, *, default_source: str | None = None) -> Iterator[Article | Rejected]:
+def extract_warc(
+    path: Path,
+    *,
+    default_source: str | None = None,
+    memory: BoilerplateMemory | None = None,
+) -> Iterator[Article | Rejected]:
     """Extract the articles of a WARC file.
 
     With our crawler's headers, only records of kind ``article`` are candidates (feeds,
@@ -143,33 +153,72 @@ def extract_warc(path: Path, *, default_source: str | None = None) -> Iterator[A
         path: The WARC file.
         default_source: Source name for records without ``WARC-Wiredupe-Source``;
             when None, the URL's host without ``www.`` is used.
+        memory: each source's boilerplate from earlier nights; what this file
+            teaches is added to it (read ``memory.added`` afterwards to store it).
 
     Yields:
         An :class:`~extract.article.Article` or a :class:`Rejected` per candidate.
+
+    Each source's boilerplate (text blocks on most of its pages in this file, see
+    :mod:`extract.boilerplate`) is removed from its articles, so the file is read
+    whole before the first article is yielded; a page left with only boilerplate
+    is rejected.
 
     Raises:
         WarcReadError: If the file is corrupt or truncated, after everything before
             the damage has been yielded.
     """
-    for page in iter_raw_pages(path, default_source=default_source):
-        if page.kind is not None and page.kind != "article":
-            continue
-        reason = _rejection(page)
-        if reason:
-            yield Rejected(url=page.url, source=page.source, reason=reason)
-            continue
-        try:
-            yield extract_article(
-                page.body,
-                url=page.url,
-                source=page.source,
-                fetched=page.fetched,
-                published_hint=page.published_hint,
-                content_type=page.headers.get("content-type"),
-                content_language=page.headers.get("content-language"),
-            )
-        except ExtractError as exc:
-            yield Rejected(url=page.url, source=page.source, reason=str(exc))
+    outcomes: list[Article | Rejected] = []
+    blocks: dict[str, list[frozenset[str]]] = defaultdict(list)
+    damage: WarcReadError | None = None
+    try:
+        for page in iter_raw_pages(path, default_source=default_source):
+            if page.kind is not None and page.kind != "article":
+                continue
+            reason = _rejection(page)
+            if reason:
+                outcomes.append(Rejected(url=page.url, source=page.source, reason=reason))
+                continue
+            outcomes.append(_extract_page(page))
+            # Every HTML page of the source teaches its chrome, article or not.
+            _add_blocks(blocks[page.source], page)
+    except WarcReadError as exc:
+        damage = exc  # what was read before the damage is still extracted
+    memory = memory if memory is not None else BoilerplateMemory()
+    for source, sets in blocks.items():
+        memory.learn(source, repeated_blocks(sets))
+    for outcome in outcomes:
+        if isinstance(outcome, Article):
+            try:
+                outcome = without_boilerplate(outcome, memory.blocks(outcome.source))
+            except NoArticleText as exc:
+                outcome = Rejected(url=outcome.fetched_url, source=outcome.source, reason=str(exc))
+        yield outcome
+    if damage is not None:
+        raise damage
+
+
+def _extract_page(page: RawPage) -> Article | Rejected:
+    try:
+        return extract_article(
+            page.body,
+            url=page.url,
+            source=page.source,
+            fetched=page.fetched,
+            published_hint=page.published_hint,
+            content_type=page.headers.get("content-type"),
+            content_language=page.headers.get("content-language"),
+        )
+    except ExtractError as exc:
+        return Rejected(url=page.url, source=page.source, reason=str(exc))
+
+
+def _add_blocks(sets: list[frozenset[str]], page: RawPage) -> None:
+    try:
+        html = decode_html(page.body, url=page.url, content_type=page.headers.get("content-type"))
+    except ExtractError:
+        return
+    sets.append(block_keys(html))
 
 
 def _raw_page(record: ArcWarcRecord, default_source: str | None) -> RawPage:

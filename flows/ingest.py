@@ -21,6 +21,7 @@ import storage
 from dedupe import DedupeConfig
 from extract import (
     Article,
+    BoilerplateMemory,
     NoArticleText,
     Rejected,
     UndecodablePage,
@@ -158,9 +159,11 @@ def read_jsonl(
                 on_error(LineError(str(path), line_no, str(exc)))
 
 
-def _outcomes(path: Path, on_error: Callable[[LineError], None]) -> Iterable[Article | Rejected]:
+def _outcomes(
+    path: Path, on_error: Callable[[LineError], None], memory: BoilerplateMemory
+) -> Iterable[Article | Rejected]:
     if path.name.endswith(_WARC_SUFFIXES):
-        return extract_warc(path)
+        return extract_warc(path, memory=memory)
     return read_jsonl(path, on_error)
 
 
@@ -190,15 +193,19 @@ def ingest_files(
 
         with sessions.begin() as session:
             run_id = storage.start_run(session, "ingest")
+            memory = BoilerplateMemory(known=storage.boilerplate(session, None))
         status = "failed"
         try:
             for path in paths:
                 try:
-                    store_extracted(sessions, _outcomes(path, count), run_id, summary.stored)
+                    outcomes = _outcomes(path, count, memory)
+                    store_extracted(sessions, outcomes, run_id, summary.stored)
                 except WarcReadError as exc:
                     # What was readable before the damage is stored; the rest is reported.
                     count(LineError(str(path), 0, str(exc)))
                 summary.files += 1
+            with sessions.begin() as session:
+                storage.add_boilerplate(session, memory.added)
             summary.grouped = group_new_articles(sessions, dedupe)
             status = "completed"
         finally:

@@ -21,7 +21,7 @@ from prefect.cache_policies import NO_CACHE
 import storage
 from crawler.run import crawl_command, crawl_env, crawl_outputs
 from dedupe import DedupeConfig
-from extract import extract_warc
+from extract import BoilerplateMemory, extract_warc
 from flows.config import Settings, load_settings
 from flows.report import summary_markdown
 from flows.stages import (
@@ -90,13 +90,24 @@ def crawl_source(
 
 
 @task(name="extract", cache_policy=NO_CACHE)
-def extract_and_store(db_url: str, warc_paths: list[str], run_id: int) -> dict[str, Any]:
-    """Extract the articles of the archived responses and store each URL once."""
+def extract_and_store(
+    db_url: str, warc_paths: list[str], sources: list[str], run_id: int
+) -> dict[str, Any]:
+    """Extract the articles of the archived responses and store each URL once.
+
+    Each source's boilerplate learned on earlier nights is applied, and what this
+    night teaches is stored for the next.
+    """
     counts = StoreCounts()
     with open_store(db_url) as sessions:
+        with sessions() as session:
+            memory = BoilerplateMemory(known=storage.boilerplate(session, sources))
         for path in warc_paths:
             if Path(path).exists():
-                store_extracted(sessions, extract_warc(Path(path)), run_id, counts)
+                outcomes = extract_warc(Path(path), memory=memory)
+                store_extracted(sessions, outcomes, run_id, counts)
+        with sessions.begin() as session:
+            storage.add_boilerplate(session, memory.added)
     get_run_logger().info(
         "stored %d new articles, %d already stored, %d pages rejected",
         counts.total("stored"),
@@ -180,7 +191,7 @@ def run_pipeline(settings: Settings, only_sources: list[str] | None = None) -> d
             failed[name] = str(state.message or state.name)
     if names and not crawled:
         raise RuntimeError(f"no source could be crawled: {failed}")
-    stored = extract_and_store(db, [c["warc"] for c in crawled.values()], run_id)
+    stored = extract_and_store(db, [c["warc"] for c in crawled.values()], list(crawled), run_id)
     grouped = dedupe_stored(db, asdict(settings.dedupe))
     summary = {
         "run_id": run_id,

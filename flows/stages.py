@@ -73,7 +73,7 @@ def open_store(url: str) -> Iterator[sessionmaker[Session]]:
 
 def article_row(article: Article, run_id: int | None) -> dict[str, Any]:
     """Turn an extracted article into a storage row, with the agency it credits."""
-    credit = detect_agency(article.text, article.title)
+    credit = detect_agency(article.text, article.title, article.author)
     return {
         "url": article.url,
         "fetched_url": article.fetched_url,

@@ -10,7 +10,15 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime
 
-__all__ = ["Article", "ArticleSignature", "Base", "Rejection", "Run", "StoryGroup"]
+__all__ = [
+    "Article",
+    "ArticleSignature",
+    "Base",
+    "Rejection",
+    "Run",
+    "SourceBoilerplate",
+    "StoryGroup",
+]
 
 # Named constraints from day one, so that migrations can refer to them by name.
 NAMING_CONVENTION = {
@@ -117,3 +125,13 @@ class Rejection(Base):
     source: Mapped[str | None] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(default=_now)
+
+
+class SourceBoilerplate(Base):
+    """A text block learned to be a source's chrome (a key from extract's boilerplate)."""
+
+    __tablename__ = "source_boilerplate"
+
+    source: Mapped[str] = mapped_column(String(200), primary_key=True)
+    block_key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    learned_at: Mapped[datetime] = mapped_column(default=_now)

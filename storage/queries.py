@@ -23,7 +23,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.errors import UnknownGroup
-from storage.models import Article, ArticleSignature, Rejection, Run, StoryGroup
+from storage.models import (
+    Article,
+    ArticleSignature,
+    Rejection,
+    Run,
+    SourceBoilerplate,
+    StoryGroup,
+)
 
 __all__ = [
     "ARTICLE_FIELDS",
@@ -31,7 +38,9 @@ __all__ = [
     "GroupUpdate",
     "MemberRow",
     "StoredSignature",
+    "add_boilerplate",
     "add_signatures",
+    "boilerplate",
     "count_articles",
     "create_groups",
     "export_articles",
@@ -263,6 +272,34 @@ def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value
+
+
+def boilerplate(session: Session, sources: Iterable[str] | None) -> dict[str, set[str]]:
+    """Return the learned boilerplate block keys of each of ``sources`` (``None``: all)."""
+    query = select(SourceBoilerplate.source, SourceBoilerplate.block_key)
+    found: dict[str, set[str]] = {}
+    if sources is not None:
+        names = sorted(set(sources))
+        found = {name: set() for name in names}
+        query = query.where(SourceBoilerplate.source.in_(names))
+    for source, key in session.execute(query):
+        found.setdefault(source, set()).add(key)
+    return found
+
+
+def add_boilerplate(session: Session, blocks: Mapping[str, Iterable[str]]) -> int:
+    """Store newly learned boilerplate block keys (already known ones are ignored)."""
+    rows = [
+        {"source": source, "block_key": key, "learned_at": _now()}
+        for source, keys in blocks.items()
+        for key in sorted(set(keys))
+    ]
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(insert(SourceBoilerplate).on_conflict_do_nothing(), rows)
+    return len(rows)
 
 
 # --- runs ------------------------------------------------------------------------------

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+# Before Prefect is imported anywhere: no telemetry from test servers (no network here).
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
 FIXTURES = Path(__file__).with_name("fixtures")
 SEEDS = FIXTURES / "seeds"
 

@@ -127,6 +127,9 @@ def test_agency_detection_and_majority() -> None:
     assert detect_agency("WASHINGTON (AP) — Lawmakers met.").agency == "AP"
     assert detect_agency("Some text.\nWith inputs from PTI").agency == "PTI"
     assert detect_agency("Map of the area.\nScientists said the gap was wide.") is None
+    byline = detect_agency("Markets fell.", byline="AFP Staff Writers")
+    assert byline is not None and byline.agency == "AFP" and "byline" in byline.evidence
+    assert detect_agency("Markets fell.", byline="Apple Jones") is None
     assert majority_agency(["AFP", None, "Reuters", "AFP"]) == "AFP"
     assert majority_agency(["AP", "Reuters"], prefer="Reuters") == "Reuters"
     assert majority_agency([None, None]) is None

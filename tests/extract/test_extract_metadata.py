@@ -155,3 +155,27 @@ def test_canonical_url(url, expected):
 def test_canonical_url_rejects_non_http(url):
     with pytest.raises(InvalidUrl, match="absolute http"):
         canonical_url(url)
+
+
+def test_inserted_lines_are_not_article_text() -> None:
+    from datetime import UTC, datetime
+
+    from extract import extract_article
+
+    paragraphs = [
+        f"<p>The port authority said on day {n} that container volumes rose for a third "
+        f"straight month as {n} shipping lines returned to routes they had abandoned.</p>"
+        for n in range(4)
+    ]
+    html = (
+        "<html lang='en'><head><title>Port volumes rise</title></head><body><article>"
+        f"<h1>Port volumes rise</h1>{''.join(paragraphs[:2])}<p>ADVERTISEMENT</p>"
+        "<p>Read more: Oil slips as US crude stockpiles swell</p>"
+        f"{''.join(paragraphs[2:])}</article></body></html>"
+    ).encode()
+    article = extract_article(
+        html, url="https://port.example/a", source="port", fetched=datetime.now(UTC)
+    )
+    assert "ADVERTISEMENT" not in article.text
+    assert "Read more" not in article.text and "Oil slips" not in article.text
+    assert "container volumes rose" in article.text

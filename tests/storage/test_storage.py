@@ -171,3 +171,16 @@ def test_unreachable_database_is_one_clear_error(tmp_path: Path) -> None:
         storage.make_engine("nosuchdb://x")
     with pytest.raises(storage.DatabaseUnavailable, match=r"\*\*\*"):
         storage.make_engine("postgresql://u:secret@127.0.0.1:1/db")
+
+
+def test_boilerplate_blocks_are_kept_per_source(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as s:
+        assert storage.add_boilerplate(s, {"a": {"k1", "k2"}, "b": {"k1"}}) == 3
+    with sessions.begin() as s:
+        storage.add_boilerplate(s, {"a": {"k2", "k3"}})  # k2 again: ignored
+    with sessions() as s:
+        assert storage.boilerplate(s, ["a", "b", "c"]) == {
+            "a": {"k1", "k2", "k3"},
+            "b": {"k1"},
+            "c": set(),
+        }

@@ -1,0 +1,160 @@
+"""The whole pipeline as a user runs it: the demo web, ``wiredupe run``, twice.
+
+Real parts throughout: the demo web on 127.0.0.1, Scrapy in child processes,
+trafilatura, datasketch, SQLite and PostgreSQL, and Prefect (a server started
+once per test session, and once a temporary server of Prefect's own).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dedupe import score_grouping
+from demo.server import DemoWeb, serve_web
+
+ROOT = Path(__file__).resolve().parent.parent
+TRUTH = json.loads((ROOT / "demo" / "truth.json").read_text(encoding="utf-8"))
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def web() -> Iterator[DemoWeb]:
+    with serve_web() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def sources_file(web: DemoWeb, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "sources.toml"
+    text = (ROOT / "demo" / "sources.toml").read_text(encoding="utf-8")
+    path.write_text(web.substitute(text), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def prefect_api_url() -> Iterator[str]:
+    """One Prefect server for the whole session (it is slow to start)."""
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        url = PREFECT_API_URL.value()
+        assert url, "the Prefect test harness gave no API URL"
+        yield url
+
+
+def wiredupe(
+    *args: str, cwd: Path, api_url: str | None, db: str
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WIREDUPE_", "PREFECT_"))}
+    env.update(
+        WIREDUPE_DATABASE_URL=db,
+        WIREDUPE_CRAWL_DELAY="0",  # the demo web is local
+        WIREDUPE_ARCHIVE_DIR=str(cwd / "data"),
+        PREFECT_HOME=str(cwd / "prefect-home"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+    )
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, f"wiredupe {' '.join(args)} failed:\n{proc.stderr[-3000:]}"
+    return proc
+
+
+def _url(web: DemoWeb, site: str, path: str) -> str:
+    return web.url(site, path)
+
+
+def _export(cwd: Path, db: str) -> list[dict[str, Any]]:
+    out = wiredupe("export", "--format", "jsonl", cwd=cwd, api_url=None, db=db).stdout
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_two_nights_on_the_demo_web(
+    web: DemoWeb, sources_file: Path, prefect_api_url: str, db_url: str, tmp_path: Path
+) -> None:
+    first = wiredupe(
+        "run", "--sources", str(sources_file), cwd=tmp_path, api_url=prefect_api_url, db=db_url
+    )
+    assert "new articles stored" in first.stdout
+
+    articles = _export(tmp_path, db_url)
+    by_url = {a["url"]: a for a in articles}
+    expected = {_url(web, a["site"], a["path"]): a for a in TRUTH["articles"]}
+    assert sorted(by_url) == sorted(expected), (
+        "every demo article stored exactly once under its canonical URL, and nothing else"
+    )
+    assert len(articles) == len(by_url)
+    for trap in TRUTH["non_articles"]:
+        assert _url(web, trap["site"], trap["path"]) not in by_url, f"trap stored: {trap}"
+
+    # The seed story: 004 (spacewar, AFP) and 000 (edited copy) in one group, 001-003 apart.
+    seeds = {a["seed"]: _url(web, a["site"], a["path"]) for a in TRUTH["articles"] if a.get("seed")}
+    afp_group = by_url[seeds["004"]]["group_id"]
+    assert by_url[seeds["000"]]["group_id"] == afp_group
+    for rewrite in ("001", "002", "003"):
+        assert by_url[seeds[rewrite]]["group_id"] != afp_group, f"seed {rewrite} is a rewrite"
+    group = json.loads(
+        wiredupe(
+            "group", str(afp_group), "--format", "json", cwd=tmp_path, api_url=None, db=db_url
+        ).stdout
+    )
+    story = next(a["story"] for a in TRUTH["articles"] if a.get("seed") == "004")
+    origin = TRUTH["expected_origin"][story]
+    assert group["origin"]["url"] == _url(web, origin["site"], origin["path"])
+    assert group["size"] == 2 and group["agency"] == "AFP"
+
+    # No headline of 004's sidebar, and no site chrome, reaches any stored text.
+    for article in articles:
+        for headline in TRUTH["seed_sidebar_headlines"]:
+            assert headline not in article["text"], f"sidebar headline in {article['url']}"
+        for snippet in TRUTH["boilerplate_snippets"].get(article["source"], []):
+            assert snippet not in article["text"], f"boilerplate {snippet!r} in {article['url']}"
+
+    # Every story grouped right: the grouping bar of DESIGN.md on the demo web.
+    score = score_grouping(
+        {url: a["group_id"] for url, a in by_url.items()},
+        {url: t["story"] for url, t in expected.items()},
+    )
+    assert score.f1 >= 0.97 and score.ari >= 0.95, score
+
+    # The second night stores nothing twice and keeps every group id.
+    second = wiredupe(
+        "run", "--sources", str(sources_file), cwd=tmp_path, api_url=prefect_api_url, db=db_url
+    )
+    assert "0 new articles stored" in second.stdout
+    again = _export(tmp_path, db_url)
+    assert {a["url"]: a["group_id"] for a in again} == {u: a["group_id"] for u, a in by_url.items()}
+
+
+def test_run_with_a_temporary_prefect_server(sources_file: Path, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'temp.db'}"
+    proc = wiredupe(
+        "run",
+        "--sources",
+        str(sources_file),
+        "--source",
+        "spacewar",
+        cwd=tmp_path,
+        api_url=None,
+        db=db,
+    )
+    assert "new articles stored" in proc.stdout
+    sources = {a["source"] for a in _export(tmp_path, db)}
+    assert sources == {"spacewar"}
