@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck install lock clean
+.PHONY: demo test lint install lock clean
 
 # The environment is rebuilt whenever the lock or the project metadata change.
 $(STAMP): requirements.lock pyproject.toml
@@ -21,14 +21,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-
-typecheck: $(STAMP)
-	$(BIN)/mypy
 
 # Re-resolve the lock after changing dependencies in pyproject.toml (needs network to PyPI).
 lock:

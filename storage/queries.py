@@ -134,7 +134,7 @@ def ungrouped_articles(session: Session) -> list[ArticleText]:
         .where(Article.group_id.is_(None))
         .order_by(Article.id)
     )
-    return [ArticleText(*row) for row in rows]
+    return [ArticleText._make(row) for row in rows]
 
 
 class StoredSignature(NamedTuple):
@@ -161,7 +161,7 @@ def window_signatures(session: Session, since: datetime) -> list[StoredSignature
         .where(ArticleSignature.window_at >= since, Article.group_id.is_not(None))
         .order_by(ArticleSignature.article_id)
     )
-    return [StoredSignature(*row) for row in rows]
+    return [StoredSignature._make(row) for row in rows]
 
 
 def create_groups(session: Session, count: int) -> list[int]:
@@ -223,7 +223,7 @@ def group_members(session: Session, group_ids: Iterable[int]) -> list[MemberRow]
         .where(Article.group_id.in_(ids))
         .order_by(Article.id)
     )
-    return [MemberRow(*row) for row in rows]
+    return [MemberRow._make(row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -404,7 +404,7 @@ def _groups_query(
     since: datetime | None,
     min_size: int,
     search: str | None,
-) -> Select[tuple[StoryGroup]]:
+) -> Select[Any]:
     query = select(StoryGroup).where(StoryGroup.size >= min_size)
     if since is not None:
         query = query.where(
@@ -451,7 +451,7 @@ def list_groups(
         .limit(limit)
         .offset(offset)
     )
-    groups = list(session.scalars(query))
+    groups: list[StoryGroup] = list(session.scalars(query))
     members: dict[int, list[Article]] = defaultdict(list)
     if groups:
         for article in session.scalars(
