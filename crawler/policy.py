@@ -122,8 +122,9 @@ class ArticlePolicy:
 
     def _rule(self, key: str) -> tuple[Outcome | None, str]:
         if not self.is_onsite(key):
-            scheme, host, port = url_origin(key)
-            return "offsite", f"{scheme}://{host}:{port} is not one of the source's sites"
+            host, port = url_origin(key)
+            where = f"{host}:{port}" if port else host
+            return "offsite", f"{where} is not one of the source's sites"
         for pattern in self._deny:
             if pattern.search(key):
                 return "filtered", f"matches deny pattern {pattern.pattern!r}"

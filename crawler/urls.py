@@ -71,16 +71,19 @@ def normalize_url(url: str) -> str:
     return urlunsplit(parts)
 
 
-def url_origin(url: str) -> tuple[str, str, int]:
-    """Return the site identity of ``url``: scheme, lower-case host and effective port.
+def url_origin(url: str) -> tuple[str, int]:
+    """Return the site identity of ``url``: lower-case host and port.
 
-    The port is part of the identity: two servers on one host are two sites.
+    A non-default port is part of the identity (two servers on one host are two
+    sites); the scheme is not: a site's ``http://`` and ``https://`` URLs are one
+    site, as an https feed linking its articles over http shows. Default ports
+    (80 for http, 443 for https) count as port 0.
 
     Args:
         url: an absolute URL.
 
     Returns:
-        ``(scheme, host, port)``, the port defaulting to 80 or 443 by scheme.
+        ``(host, port)``.
     """
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -88,7 +91,9 @@ def url_origin(url: str) -> tuple[str, str, int]:
         port = parts.port
     except ValueError:  # a port that is not a number: no site can match it
         port = -1
-    return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme, -1)
+    if port is None or _DEFAULT_PORTS.get(scheme) == port:
+        port = 0
+    return (parts.hostname or "").lower(), port
 
 
 def load_seen_urls(path: Path) -> frozenset[str]:

@@ -5,6 +5,7 @@ Imports nothing else of wiredupe: bytes in, :class:`Article` records out.
 
 from extract.article import Article, extract_article
 from extract.boilerplate import BoilerplateMemory
+from extract.dates import parse_timestamp
 from extract.encoding import decode_html
 from extract.errors import (
     ExtractError,
@@ -32,4 +33,5 @@ __all__ = [
     "extract_article",
     "extract_warc",
     "iter_raw_pages",
+    "parse_timestamp",
 ]

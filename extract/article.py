@@ -69,6 +69,8 @@ class Article:
     fetched: datetime
     language: str | None
     text: str
+    # The URL first requested when the fetch was redirected (from the crawl).
+    requested_url: str | None = None
 
 
 def extract_article(

@@ -21,7 +21,7 @@ import os
 import zlib
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -32,6 +32,7 @@ from warcio.recordloader import ArcWarcRecord
 
 from extract.article import Article, extract_article, without_boilerplate
 from extract.boilerplate import BoilerplateMemory, block_keys, repeated_blocks
+from extract.dates import parse_timestamp
 from extract.encoding import decode_html
 from extract.errors import ExtractError, NoArticleText, WarcReadError
 
@@ -92,8 +93,6 @@ def iter_raw_pages(path: Path, *, default_source: str | None = None) -> Iterator
         path: The WARC file.
         default_source: Source name for records without ``WARC-Wiredupe-Source``;
             when None, the URL's host without ``www.`` is used.
-        memory: each source's boilerplate from earlier nights; what this file
-            teaches is added to it (read ``memory.added`` afterwards to store it).
 
     Yields:
         One :class:`RawPage` per ``response`` record, in file order; request,
@@ -200,7 +199,7 @@ def extract_warc(
 
 def _extract_page(page: RawPage) -> Article | Rejected:
     try:
-        return extract_article(
+        article = extract_article(
             page.body,
             url=page.url,
             source=page.source,
@@ -211,6 +210,7 @@ def _extract_page(page: RawPage) -> Article | Rejected:
         )
     except ExtractError as exc:
         return Rejected(url=page.url, source=page.source, reason=str(exc))
+    return replace(article, requested_url=page.requested_url) if page.requested_url else article
 
 
 def _add_blocks(sets: list[frozenset[str]], page: RawPage) -> None:
@@ -280,16 +280,13 @@ def _host_source(url: str) -> str:
 
 
 def _parse_time(value: str | None) -> datetime | None:
-    """Parse an ISO 8601 time to UTC (naive means UTC); None if absent or invalid."""
+    """Parse a header's ISO 8601 time; None if absent or invalid (a hint, not a fact)."""
     if not value:
         return None
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        return parse_timestamp(value)
     except ValueError:
         return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 def _describe(exc: BaseException) -> str:

@@ -81,12 +81,17 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 
 
 def _one_line_errors(func: Callable[_P, _R]) -> Callable[_P, _R]:
-    """Turn the typed errors a user can fix into one line on stderr and exit code 2."""
+    """Turn typed errors into one line on stderr: exit 2 for a user's, 1 for a failed run."""
 
     @functools.wraps(func)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        from flows.errors import RunFailed
+
         try:
             return func(*args, **kwargs)
+        except RunFailed as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
         except _user_errors() as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
@@ -125,10 +130,16 @@ def _parse_since(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _prefect_env() -> None:
-    # Prefect reads these at import: no analytics, and quiet unless asked.
+def _prefect_env(database_url: str) -> None:
+    """Prepare the environment of a flow run in this process.
+
+    Prefect reads its settings at import: no analytics, and INFO logs. The database
+    URL reaches the flow through the environment, not as a flow parameter, which
+    the Prefect UI would show, password included.
+    """
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+    os.environ["WIREDUPE_DATABASE_URL"] = database_url
 
 
 def _print_run_summary(summary: dict[str, Any], console: Console) -> None:
@@ -154,16 +165,19 @@ def run(
     ] = None,
 ) -> None:
     """One full pass: crawl, extract, dedupe, store; prints a summary."""
+    from crawler.sources import get_source
     from flows.stages import open_store
 
-    # Configuration and database are checked here, before Prefect starts.
+    # Configuration, sources and database are checked here, before Prefect starts.
     settings = _settings(sources, db, require_sources=True)
+    for name in source or []:
+        get_source(settings.sources, name, origin=str(sources))
     with open_store(settings.database.url):
         pass
-    _prefect_env()
-    from flows.pipeline import night
+    _prefect_env(settings.database.url)
+    from flows.pipeline import night_flow
 
-    summary = night(sources_file=str(sources), db_url=settings.database.url, only_sources=source)
+    summary = night_flow(settings)(sources_file=str(sources), only_sources=source)
     _print_run_summary(summary, _stdout())
 
 
@@ -280,11 +294,11 @@ def export(
 @_one_line_errors
 def demo(db: DbOption = None) -> None:
     """Serve the bundled demo web on 127.0.0.1 and run the pipeline against it."""
-    _prefect_env()
+    settings = _settings(None, db)
+    _prefect_env(settings.database.url)
     from flows.demo import run_demo
     from flows.output import groups_table
 
-    settings = _settings(None, db)
     console = _stdout()
     summary, found = run_demo(settings, console)
     _print_run_summary(summary, console)
@@ -308,7 +322,7 @@ def schedule(
     settings = _settings(
         sources, db, require_sources=True, schedule={"cron": cron, "timezone": timezone}
     )
-    _prefect_env()
+    _prefect_env(settings.database.url)
     from flows.schedule import serve_nightly
 
     serve_nightly(settings)

@@ -157,9 +157,7 @@ def _coerce(where: str, field: str, value: Any, target: Any, *, from_text: bool)
         raise ConfigError(where, field, f"expected {kind.__name__}, got {value!r}") from None
 
 
-def _apply(
-    obj: Any, table: str, values: Mapping[str, Any], where: str, *, from_text: bool
-) -> Any:
+def _apply(obj: Any, table: str, values: Mapping[str, Any], where: str, *, from_text: bool) -> Any:
     """Return ``obj`` with ``values`` applied, each checked against the field's type."""
     names = [f.name for f in fields(obj)]
     kwargs: dict[str, Any] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "InputError", "WiredupeError"]
+__all__ = ["BadLine", "ConfigError", "InputError", "RunFailed", "WiredupeError"]
 
 
 class WiredupeError(Exception):
@@ -23,3 +23,11 @@ class ConfigError(WiredupeError, ValueError):
 
 class InputError(WiredupeError):
     """An input file cannot be read at all (missing, unreadable, unknown format)."""
+
+
+class BadLine(WiredupeError, ValueError):
+    """One line of an input file is not a valid record; the message says why."""
+
+
+class RunFailed(WiredupeError):
+    """A run could not do its work at all (no source could be crawled)."""

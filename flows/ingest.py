@@ -22,6 +22,7 @@ from dedupe import DedupeConfig
 from extract import (
     Article,
     BoilerplateMemory,
+    InvalidUrl,
     NoArticleText,
     Rejected,
     UndecodablePage,
@@ -29,8 +30,9 @@ from extract import (
     canonical_url,
     extract_article,
     extract_warc,
+    parse_timestamp,
 )
-from flows.errors import InputError
+from flows.errors import BadLine, InputError
 from flows.stages import GroupCounts, StoreCounts, group_new_articles, open_store, store_extracted
 
 __all__ = ["IngestSummary", "LineError", "ingest_files", "read_jsonl"]
@@ -64,12 +66,11 @@ def _parse_time(value: Any, name: str) -> datetime | None:
     if value in (None, ""):
         return None
     if not isinstance(value, str):
-        raise ValueError(f"'{name}' must be an ISO 8601 string, got {value!r}")
+        raise BadLine(f"'{name}' must be an ISO 8601 string, got {type(value).__name__}")
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_timestamp(value)
     except ValueError:
-        raise ValueError(f"'{name}' is not an ISO 8601 date: {value!r}") from None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+        raise BadLine(f"'{name}' is not an ISO 8601 date: {value[:60]!r}") from None
 
 
 def _optional_str(record: dict[str, Any], name: str) -> str | None:
@@ -77,26 +78,30 @@ def _optional_str(record: dict[str, Any], name: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ValueError(f"'{name}' must be a string, got {type(value).__name__}")
+        raise BadLine(f"'{name}' must be a string, got {type(value).__name__}")
     return value.strip() or None
 
 
 def _record_to_outcome(record: Any, fetched: datetime) -> Article | Rejected:
     if not isinstance(record, dict):
-        raise ValueError(f"expected a JSON object, got {type(record).__name__}")
+        raise BadLine(f"expected a JSON object, got {type(record).__name__}")
     url = _optional_str(record, "url")
     if not url or urlsplit(url).scheme not in ("http", "https"):
-        raise ValueError("'url' is required and must be an http(s) URL")
+        raise BadLine("'url' is required and must be an http(s) URL")
     text = _optional_str(record, "text")
     html = _optional_str(record, "html")
     if not text and not html:
-        raise ValueError("'text' or 'html' is required")
+        raise BadLine("'text' or 'html' is required")
     source = _optional_str(record, "source") or (urlsplit(url).hostname or "").removeprefix("www.")
     published = _parse_time(record.get("published"), "published")
+    try:
+        canonical = canonical_url(url)
+    except InvalidUrl as exc:
+        raise BadLine(str(exc)) from None
     if html and not text:
         try:
             article = extract_article(
-                html.encode("utf-8"),
+                html.encode("utf-8", errors="replace"),
                 url=url,
                 source=source,
                 fetched=fetched,
@@ -108,7 +113,7 @@ def _record_to_outcome(record: Any, fetched: datetime) -> Article | Rejected:
         title = _optional_str(record, "title") or article.title
         return Article(**{**_article_fields(article), "title": title})
     return Article(
-        url=canonical_url(url),
+        url=canonical,
         fetched_url=url,
         source=source,
         title=_optional_str(record, "title"),
@@ -129,33 +134,37 @@ def read_jsonl(
 ) -> Iterator[Article | Rejected]:
     """Yield the articles of a JSON-lines file; report and skip each bad line.
 
+    Lines are read as bytes and decoded one by one, so that a line that is not
+    UTF-8, not JSON, or not a valid record costs that line only.
+
     Raises:
         InputError: the file cannot be opened.
     """
     fetched = fetched or datetime.now(UTC)
     try:
-        fh = path.open("r", encoding="utf-8", errors="strict", newline="")
+        fh = path.open("rb")
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     with fh:
-        line_no = 0
-        while True:
-            line_no += 1
-            try:
-                line = fh.readline()
-            except UnicodeDecodeError as exc:
-                # Lines after a bad byte sequence cannot be located reliably: stop here.
-                on_error(LineError(str(path), line_no, f"not UTF-8 ({exc.reason})"))
-                return
-            if not line:
-                return
-            if not line.strip():
+        for line_no, raw in enumerate(fh, start=1):
+            if not raw.strip():
                 continue
             try:
-                yield _record_to_outcome(json.loads(line), fetched)
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                on_error(LineError(str(path), line_no, f"not UTF-8 ({exc.reason})"))
+                continue
+            try:
+                record = json.loads(line)
             except json.JSONDecodeError as exc:
                 on_error(LineError(str(path), line_no, f"invalid JSON ({exc.msg})"))
-            except ValueError as exc:
+                continue
+            except RecursionError:
+                on_error(LineError(str(path), line_no, "JSON nested too deeply"))
+                continue
+            try:
+                yield _record_to_outcome(record, fetched)
+            except BadLine as exc:
                 on_error(LineError(str(path), line_no, str(exc)))
 
 

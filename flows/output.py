@@ -41,6 +41,18 @@ def _flat_group(group: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# A cell starting with one of these is run as a formula by spreadsheet programs;
+# scraped titles must not be able to do that (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_safe(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+        for key, value in row.items()
+    }
+
+
 def write_records(
     records: Iterable[dict[str, Any]],
     fmt: str,
@@ -64,7 +76,7 @@ def write_records(
     if fmt == "csv":
         writer: csv.DictWriter[str] | None = None
         for record in records:
-            row = _flat_group(record) if flatten else record
+            row = _csv_safe(_flat_group(record) if flatten else record)
             if writer is None:
                 writer = csv.DictWriter(
                     out, fieldnames=list(csv_fields or row.keys()), extrasaction="ignore"
@@ -125,4 +137,3 @@ def group_detail(group: dict[str, Any], console: Console) -> None:
             Text(f"{a['title'] or '(untitled)'}\n{a['url']}"),
         )
     console.print(table)
-

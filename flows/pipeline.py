@@ -12,17 +12,20 @@ import os
 import subprocess
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from prefect import flow, get_run_logger, task
+from prefect import Flow, flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 import storage
 from crawler.run import crawl_command, crawl_env, crawl_outputs
 from dedupe import DedupeConfig
-from extract import BoilerplateMemory, extract_warc
+from extract import BoilerplateMemory, WarcReadError, extract_warc
 from flows.config import Settings, load_settings
+from flows.errors import RunFailed
 from flows.report import summary_markdown
 from flows.stages import (
     StoreCounts,
@@ -32,7 +35,7 @@ from flows.stages import (
     write_seen_file,
 )
 
-__all__ = ["night", "run_pipeline"]
+__all__ = ["night", "night_flow", "run_pipeline"]
 
 # A crawl that has not finished after this long is stopped: a night must end.
 _CRAWL_TIMEOUT_S = 3 * 3600
@@ -82,9 +85,7 @@ def crawl_source(
             f"crawl of {source!r} exited with {proc.returncode}; see {log_path}: "
             + " | ".join(tail)
         )
-    stats = (
-        json.loads(outputs.stats.read_text(encoding="utf-8")) if outputs.stats.exists() else {}
-    )
+    stats = json.loads(outputs.stats.read_text(encoding="utf-8")) if outputs.stats.exists() else {}
     logger.info("crawled %s: %s", source, json.dumps(stats, sort_keys=True))
     return {"source": source, "warc": str(outputs.warc), "stats": stats}
 
@@ -98,14 +99,21 @@ def extract_and_store(
     Each source's boilerplate learned on earlier nights is applied, and what this
     night teaches is stored for the next.
     """
+    logger = get_run_logger()
     counts = StoreCounts()
     with open_store(db_url) as sessions:
         with sessions() as session:
             memory = BoilerplateMemory(known=storage.boilerplate(session, sources))
         for path in warc_paths:
-            if Path(path).exists():
-                outcomes = extract_warc(Path(path), memory=memory)
-                store_extracted(sessions, outcomes, run_id, counts)
+            if not Path(path).exists():
+                continue
+            try:
+                store_extracted(sessions, extract_warc(Path(path), memory=memory), run_id, counts)
+            except WarcReadError as exc:
+                # A crawl killed mid-write leaves a truncated archive: what was read
+                # before the damage is stored, the rest is reported, the night goes on.
+                logger.warning("%s", exc)
+                counts.damaged.append(str(exc))
         with sessions.begin() as session:
             storage.add_boilerplate(session, memory.added)
     get_run_logger().info(
@@ -147,6 +155,13 @@ def report(db_url: str, run_id: int, summary: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
+@task(name="fail-run", cache_policy=NO_CACHE)
+def fail_run(db_url: str, run_id: int, reason: str) -> None:
+    """Record that a run ended without doing its work, and why."""
+    with open_store(db_url) as sessions, sessions.begin() as session:
+        storage.finish_run(session, run_id, "failed", {"error": reason})
+
+
 @flow(name="wiredupe-night", log_prints=True)
 def night(
     sources_file: str,
@@ -158,7 +173,9 @@ def night(
 
     Args:
         sources_file: path of ``sources.toml``.
-        db_url: database URL; the configuration's when ``None``.
+        db_url: database URL; the configuration's (``WIREDUPE_DATABASE_URL``, then
+            the file) when ``None``. Prefer ``None``: a flow parameter is shown in
+            the Prefect UI, passwords included.
         only_sources: crawl only these sources (all when ``None``).
         crawl_delay: seconds between requests to one site (overrides the file).
     """
@@ -170,34 +187,56 @@ def night(
     return run_pipeline(settings, only_sources)
 
 
+def night_flow(settings: Settings) -> Flow[..., dict[str, Any]]:
+    """Return the nightly flow with its crawls bounded by ``crawl.parallel_sources``."""
+    runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(
+        max_workers=settings.crawl.parallel_sources
+    )
+    # Prefect's annotation wants the runner's future type spelled out; it is the same.
+    return night.with_options(task_runner=cast("TaskRunner[PrefectFuture[Any]]", runner))
+
+
 def run_pipeline(settings: Settings, only_sources: list[str] | None = None) -> dict[str, Any]:
-    """The flow's body: the calls of one night, in order (must run inside a flow)."""
+    """The flow's body: the calls of one night, in order (must run inside a flow).
+
+    Raises:
+        RunFailed: no source could be crawled (the run is recorded as failed).
+    """
     db = settings.database.url
     names = [s.name for s in settings.sources if not only_sources or s.name in only_sources]
     run_id, run_dir = start_run(db, settings.archive.dir)
-    futures = {
-        name: crawl_source.submit(
-            str(settings.sources_file), name, run_dir, settings.scrapy_settings()
-        )
-        for name in names
-    }
-    crawled: dict[str, dict[str, Any]] = {}
-    failed: dict[str, str] = {}
-    for name, future in futures.items():
-        state = future.wait() or future.state
-        if state.is_completed():
-            crawled[name] = future.result()
-        else:
-            failed[name] = str(state.message or state.name)
-    if names and not crawled:
-        raise RuntimeError(f"no source could be crawled: {failed}")
-    stored = extract_and_store(db, [c["warc"] for c in crawled.values()], list(crawled), run_id)
-    grouped = dedupe_stored(db, asdict(settings.dedupe))
-    summary = {
-        "run_id": run_id,
-        "sources": {name: crawled[name]["stats"] for name in crawled},
-        "failed_sources": failed,
-        "stored": stored,
-        "grouped": grouped,
-    }
-    return report(db, run_id, summary)
+    try:
+        futures = {
+            name: crawl_source.submit(
+                str(settings.sources_file), name, run_dir, settings.scrapy_settings()
+            )
+            for name in names
+        }
+        crawled: dict[str, dict[str, Any]] = {}
+        failed: dict[str, str] = {}
+        for name, future in futures.items():
+            state = future.wait() or future.state
+            if state.is_completed():
+                crawled[name] = future.result()
+            else:
+                failed[name] = str(state.message or state.name)
+        if names and not crawled:
+            raise RunFailed(
+                "no source could be crawled: "
+                + "; ".join(f"{name}: {reason}" for name, reason in failed.items())
+            )
+        # A failed crawl's partial archive is extracted too: what it fetched is kept.
+        archives = [str(crawl_outputs(Path(run_dir), name).warc) for name in names]
+        stored = extract_and_store(db, archives, names, run_id)
+        grouped = dedupe_stored(db, asdict(settings.dedupe))
+        summary = {
+            "run_id": run_id,
+            "sources": {name: crawled[name]["stats"] for name in crawled},
+            "failed_sources": failed,
+            "stored": stored,
+            "grouped": grouped,
+        }
+        return report(db, run_id, summary)
+    except Exception as exc:
+        fail_run(db, run_id, str(exc))
+        raise

@@ -30,6 +30,8 @@ def summary_markdown(summary: dict[str, Any], groups: Sequence[dict[str, Any]]) 
         )
     for name, reason in sorted(summary["failed_sources"].items()):
         lines.append(f"| {_cell(name)} | failed: {_cell(reason)} | | | | |")
+    for damage in stored.get("damaged", []):
+        lines.append(f"\nDamaged archive: {_cell(damage)}")
     g = summary["grouped"]
     lines += [
         "",

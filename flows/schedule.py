@@ -32,7 +32,7 @@ def serve_nightly(settings: Settings) -> None:
         )
     from prefect.schedules import Cron
 
-    from flows.pipeline import night
+    from flows.pipeline import night_flow
 
     try:
         cron = Cron(settings.schedule.cron, timezone=settings.schedule.timezone)
@@ -40,13 +40,12 @@ def serve_nightly(settings: Settings) -> None:
         raise ConfigError("schedule", "cron/timezone", str(exc)) from None
     if settings.sources_file is None:
         raise ConfigError("command line", "--sources", "the nightly deployment needs a file")
-    night.serve(
+    # The database URL reaches the runs through WIREDUPE_DATABASE_URL (set by the
+    # CLI), never as a parameter, which the Prefect UI would show.
+    night_flow(settings).serve(
         name=DEPLOYMENT_NAME,
         schedules=[cron],
-        parameters={
-            "sources_file": str(settings.sources_file.resolve()),
-            "db_url": settings.database.url,
-        },
+        parameters={"sources_file": str(settings.sources_file.resolve())},
         pause_on_shutdown=False,
         # One night at a time: a run still going when the next is due makes it wait.
         limit=1,

@@ -6,6 +6,7 @@ Plain functions over identifiers and paths, shared by the Prefect flow
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ __all__ = [
     "group_new_articles",
     "open_store",
     "store_extracted",
+    "unstorable",
     "write_seen_file",
 ]
 
@@ -71,19 +73,50 @@ def open_store(url: str) -> Iterator[sessionmaker[Session]]:
         engine.dispose()
 
 
+# Characters no database column should hold: NUL (PostgreSQL refuses it in text)
+# and lone surrogates (not encodable as UTF-8), both possible in scraped input.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# Column sizes of storage.models.Article that scraped values must fit.
+_MAX_URL = 2048
+_MAX_SOURCE = 200
+_MAX_LANGUAGE = 16
+
+
+def _clean(value: str | None) -> str | None:
+    return _UNSTORABLE.sub("", value) if value is not None else None
+
+
+def unstorable(article: Article) -> str | None:
+    """Why ``article`` cannot be stored as it is (a URL or source too long), or None."""
+    for name, value in (("URL", article.url), ("fetched URL", article.fetched_url)):
+        if len(value) > _MAX_URL:
+            return f"{name} is {len(value)} characters long, over the limit of {_MAX_URL}"
+    if len(article.source) > _MAX_SOURCE:
+        return f"source name is over {_MAX_SOURCE} characters"
+    return None
+
+
 def article_row(article: Article, run_id: int | None) -> dict[str, Any]:
-    """Turn an extracted article into a storage row, with the agency it credits."""
-    credit = detect_agency(article.text, article.title, article.author)
+    """Turn an extracted article into a storage row, with the agency it credits.
+
+    Scraped strings are cleaned of characters no column can hold; the caller has
+    checked :func:`unstorable` first.
+    """
+    text = _clean(article.text) or ""
+    title, author = _clean(article.title), _clean(article.author)
+    credit = detect_agency(text, title, author)
+    requested = article.requested_url
     return {
-        "url": article.url,
-        "fetched_url": article.fetched_url,
-        "source": article.source,
-        "title": article.title,
-        "author": article.author,
+        "url": _clean(article.url),
+        "fetched_url": _clean(article.fetched_url),
+        "requested_url": requested if requested and len(requested) <= _MAX_URL else None,
+        "source": _clean(article.source),
+        "title": title,
+        "author": author,
         "published": article.published,
         "fetched": article.fetched,
-        "language": article.language,
-        "text": article.text,
+        "language": (_clean(article.language) or "")[:_MAX_LANGUAGE] or None,
+        "text": text,
         "agency": credit.agency if credit else None,
         "agency_evidence": credit.evidence if credit else None,
         "run_id": run_id,
@@ -97,6 +130,8 @@ class StoreCounts:
     stored: dict[str, int] = field(default_factory=dict)
     already_stored: dict[str, int] = field(default_factory=dict)
     rejected: dict[str, int] = field(default_factory=dict)
+    # Archives that could not be read to the end (what came before the damage is stored).
+    damaged: list[str] = field(default_factory=list)
 
     def add(self, kind: str, source: str, n: int = 1) -> None:
         """Count ``n`` outcomes of ``kind`` for ``source``."""
@@ -117,8 +152,18 @@ def store_extracted(
     """Store articles (each URL once) and record rejected pages, batch by batch."""
     counts = counts or StoreCounts()
     for batch in _batches(outcomes, _BATCH):
-        articles = [o for o in batch if isinstance(o, Article)]
+        articles: list[Article] = []
         rejected = [o for o in batch if isinstance(o, Rejected)]
+        for outcome in batch:
+            if isinstance(outcome, Article):
+                reason = unstorable(outcome)
+                if reason is None:
+                    articles.append(outcome)
+                else:
+                    url = outcome.fetched_url[:_MAX_URL]
+                    rejected.append(
+                        Rejected(url=url, source=outcome.source[:_MAX_SOURCE], reason=reason)
+                    )
         # The same URL twice in one batch (a page and its redirect) is stored once.
         unique = list({a.url: a for a in articles}.values())
         with sessions.begin() as session:
@@ -126,7 +171,14 @@ def store_extracted(
             storage.record_rejections(
                 session,
                 run_id,
-                [{"url": r.url, "source": r.source, "reason": r.reason} for r in rejected],
+                [
+                    {
+                        "url": _clean(r.url[:_MAX_URL]),
+                        "source": _clean(r.source[:_MAX_SOURCE]),
+                        "reason": _clean(r.reason),
+                    }
+                    for r in rejected
+                ],
             )
         for a in unique:
             counts.add("stored" if a.url in new_ids else "already_stored", a.source)
@@ -227,9 +279,7 @@ def _refresh_groups(session: Session, group_ids: set[int], config: DedupeConfig)
         )
         origin_agency = next(r.agency for r in rows if r.article_id == summary.origin_id)
         agency = majority_agency((r.agency for r in rows), prefer=origin_agency)
-        updates.append(
-            storage.GroupUpdate(group_id, summary.origin_id, summary.similarity, agency)
-        )
+        updates.append(storage.GroupUpdate(group_id, summary.origin_id, summary.similarity, agency))
     storage.update_groups(session, updates)
 
 

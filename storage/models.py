@@ -82,6 +82,8 @@ class Article(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(String(2048), unique=True)
     fetched_url: Mapped[str] = mapped_column(String(2048))
+    # Where the crawl was sent before a redirect; with url and fetched_url, the seen set.
+    requested_url: Mapped[str | None] = mapped_column(String(2048))
     source: Mapped[str] = mapped_column(String(200), index=True)
     title: Mapped[str | None] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(Text)

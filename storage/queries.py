@@ -63,6 +63,7 @@ __all__ = [
 ARTICLE_FIELDS = (
     "url",
     "fetched_url",
+    "requested_url",
     "source",
     "title",
     "author",
@@ -128,11 +129,17 @@ class ArticleText(NamedTuple):
 
 
 def ungrouped_articles(session: Session) -> list[ArticleText]:
-    """Return the stored articles that have no group (new, or left by a crash)."""
+    """Return the stored articles that have no group (new, or left by a crash).
+
+    On PostgreSQL the rows stay locked until the transaction ends, and rows
+    another transaction is grouping are skipped, so two concurrent passes never
+    place one article twice. (SQLite runs one writing transaction at a time.)
+    """
     rows = session.execute(
         select(Article.id, Article.text, Article.published, Article.fetched)
         .where(Article.group_id.is_(None))
         .order_by(Article.id)
+        .with_for_update(skip_locked=True, of=Article)
     )
     return [ArticleText._make(row) for row in rows]
 
@@ -174,9 +181,13 @@ def create_groups(session: Session, count: int) -> list[int]:
 
 
 def set_groups(session: Session, assignments: Mapping[int, int]) -> None:
-    """Put each article (key) into its group (value)."""
+    """Put each article (key) that has no group yet into its group (value)."""
     for article_id, group_id in assignments.items():
-        session.execute(update(Article).where(Article.id == article_id).values(group_id=group_id))
+        session.execute(
+            update(Article)
+            .where(Article.id == article_id, Article.group_id.is_(None))
+            .values(group_id=group_id)
+        )
 
 
 def add_signatures(session: Session, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -346,8 +357,19 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def stored_urls(session: Session) -> Iterator[str]:
-    """Yield the canonical URL of every stored article (the crawler's seen set)."""
-    yield from session.scalars(select(Article.url).execution_options(yield_per=5000))
+    """Yield every URL a stored article is known by: canonical, fetched, requested.
+
+    This is the crawler's seen set: a feed may list an article under any of them.
+    """
+    query = select(Article.url, Article.fetched_url, Article.requested_url).execution_options(
+        yield_per=5000
+    )
+    for url, fetched, requested in session.execute(query):
+        yield url
+        if fetched != url:
+            yield fetched
+        if requested and requested not in (url, fetched):
+            yield requested
 
 
 def count_articles(session: Session) -> int:

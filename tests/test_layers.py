@@ -43,4 +43,3 @@ def test_package_imports_only_what_design_allows(package: str) -> None:
         "imports against DESIGN.md's direction (crawler/extract/dedupe/storage import "
         "nothing of ours, web/ only storage/, nothing imports flows/): " + "; ".join(bad)
     )
-

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -73,7 +73,9 @@ def create_app(db_url: str) -> FastAPI:
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> dict[str, Any]:
-        """Story groups, largest and newest first."""
+        """Story groups, largest and newest first; a ``since`` without a zone is UTC."""
+        if since is not None and since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
         items = _groups(s, since, min_size, search, limit, offset)
         return {"items": items, "limit": limit, "offset": offset}
 

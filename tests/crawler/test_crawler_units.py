@@ -52,7 +52,10 @@ def test_normalize_url(url: str, expected: str) -> None:
 
 def test_url_origin_includes_the_port() -> None:
     assert url_origin("http://127.0.0.1:4000/x") != url_origin("http://127.0.0.1:4001/x")
-    assert url_origin("https://E.com/x") == ("https", "e.com", 443)
+    assert url_origin("https://E.com/x") == ("e.com", 0)
+    # One site over http and https: an https feed may link its articles over http.
+    assert url_origin("http://e.com:80/a") == url_origin("https://e.com/b")
+    assert url_origin("https://e.com:8443/a") != url_origin("https://e.com/b")
 
 
 def test_load_seen_urls_normalises_and_skips_comments(tmp_path: Path) -> None:

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -19,11 +21,14 @@ from dedupe import (
     estimate_jaccard,
     from_bytes,
     majority_agency,
+    score_grouping,
     sign_texts,
     summarize_group,
     to_bytes,
 )
 from tests.conftest import seed_texts
+
+ROOT = Path(__file__).resolve().parents[2]
 
 T0 = datetime(2025, 11, 21, 6, 0, tzinfo=UTC)
 CFG = DedupeConfig()
@@ -53,12 +58,22 @@ def test_seed_copies_group_and_rewrites_stay_apart() -> None:
 
 
 def test_grouping_does_not_depend_on_arrival_order() -> None:
-    articles = _new(seed_texts())
+    # The demo web's 54 true article texts (10 stories with 2-4 copies), all with
+    # the same timestamps, so that only the ids and the algorithm fix the order.
+    truth = json.loads((ROOT / "demo" / "truth.json").read_text(encoding="utf-8"))
+    texts = [a["text"] for a in truth["articles"]]
+    labels = {i: a["story"] for i, a in enumerate(truth["articles"])}
+    articles = [NewArticle(i, text, None, T0) for i, text in enumerate(texts)]
     expected = _partition(assign_groups(articles, [], CFG).assignments)
+    assert score_grouping(assign_groups(articles, [], CFG).assignments, labels).f1 == 1.0
     for seed in range(5):
-        shuffled = articles[:]
-        random.Random(seed).shuffle(shuffled)
-        assert _partition(assign_groups(shuffled, [], CFG).assignments) == expected
+        order = list(range(len(texts)))
+        random.Random(seed).shuffle(order)
+        # Ids follow the shuffled order: arrival order is really different each time.
+        shuffled = [NewArticle(new_id, texts[old], None, T0) for new_id, old in enumerate(order)]
+        back = {new_id: old for new_id, old in enumerate(order)}
+        result = assign_groups(shuffled, [], CFG).assignments
+        assert _partition({back[i]: g for i, g in result.items()}) == expected
 
 
 def test_a_later_night_joins_the_existing_group() -> None:

@@ -104,9 +104,16 @@ def test_groups_formats_and_filters(ingested: Path) -> None:
     )
     assert len(rows) == 4 and rows[0]["origin_source"] == "spacewar"
     found = json.loads(
-        wiredupe("groups", "--format", "json", "--search", "Hon Hai", cwd=ingested).stdout
+        wiredupe("groups", "--format", "json", "--search", "hon hai", cwd=ingested).stdout
     )
-    assert found and all(g["size"] >= 1 for g in found)
+    exported = wiredupe("export", "--format", "jsonl", cwd=ingested).stdout.splitlines()
+    expected = {
+        r["group_id"]
+        for r in map(json.loads, exported)
+        if "hon hai" in (r["text"] + (r["title"] or "")).lower()
+    }
+    assert 1 < len(expected) < 4, "the phrase is in some groups, not all"
+    assert {g["id"] for g in found} == expected
     assert (
         wiredupe("groups", "--since", "2030-01-01", "--format", "json", cwd=ingested).stdout.strip()
         == "[]"
@@ -137,6 +144,7 @@ def test_export_records_follow_the_contract(ingested: Path) -> None:
         (["run", "--sources", "missing.toml"], "missing.toml: file: not found"),
         (["groups", "--db", "postgresql://nobody@127.0.0.1:1/none"], "cannot open database"),
         (["group", "999"], "no story group with id 999"),
+        (["run", "--sources", "one.toml", "--source", "nope"], "no source named 'nope'"),
         (["ingest", "nope.jsonl"], "no such file: nope.jsonl"),
         (["groups", "--since", "someday"], "is not a date"),
         (["schedule", "--sources", "bad.toml"], "bad.toml: syntax"),
@@ -145,6 +153,9 @@ def test_export_records_follow_the_contract(ingested: Path) -> None:
 )
 def test_user_errors_are_one_clear_line(tmp_path: Path, args: list[str], message: str) -> None:
     (tmp_path / "bad.toml").write_text("[[sources]\n", encoding="utf-8")
+    (tmp_path / "one.toml").write_text(
+        '[[sources]]\nname = "a"\nfeeds = ["https://a.example/rss"]\n', encoding="utf-8"
+    )
     (tmp_path / "unknown.toml").write_text(
         '[[sources]]\nname = "a"\nfeeds = ["https://a.example/rss"]\n[crawl]\nspeed = 1\n',
         encoding="utf-8",
@@ -153,3 +164,31 @@ def test_user_errors_are_one_clear_line(tmp_path: Path, args: list[str], message
     assert proc.returncode == 2, proc.stderr
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_hostile_lines_cost_only_themselves(tmp_path: Path) -> None:
+    seeds = seed_texts()
+    good = json.dumps({"url": "https://a.example/1", "text": seeds["000"]}).encode()
+    lines = [
+        good,
+        b'{"url": "https://a.example/2", "text": "caf\xe9 bad byte"}',  # not UTF-8
+        b"[" * 100_000 + b"]" * 100_000,  # nested too deeply
+        json.dumps(
+            {"url": "https://a.example/3", "text": "x", "published": "0001-01-01T00:00:00+05:00"}
+        ).encode(),
+        json.dumps({"url": "https://a.example/4", "text": seeds["001"] + "\u0000\ud800"}).encode(),
+        json.dumps({"url": "https://a.example/" + "x" * 3000, "text": seeds["002"]}).encode(),
+        json.dumps(
+            {"url": "https://a.example/6", "text": seeds["003"], "language": "en" * 50}
+        ).encode(),
+    ]
+    path = tmp_path / "hostile.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    proc = wiredupe("ingest", str(path), cwd=tmp_path)
+    assert "hostile.jsonl:2: not UTF-8" in proc.stderr
+    assert "hostile.jsonl:3: JSON nested too deeply" in proc.stderr
+    assert "hostile.jsonl:4: 'published' is not an ISO 8601 date" in proc.stderr
+    assert "3 new articles" in proc.stdout and "1 rejected" in proc.stdout
+    records = [json.loads(line) for line in wiredupe("export", cwd=tmp_path).stdout.splitlines()]
+    assert {r["url"] for r in records} == {f"https://a.example/{n}" for n in (1, 4, 6)}
+    assert all("\x00" not in r["text"] for r in records)

@@ -48,6 +48,10 @@ def test_api_lists_and_shows_groups(client: tuple[TestClient, int]) -> None:
     assert group["size"] == 2 and group["agency"] == "AFP"
     assert group["origin"]["source"] == "site1"
     assert c.get("/api/groups", params={"search": "nothing like this"}).json()["items"] == []
+    for since in ("2025-11-21", "2025-11-21T00:00:00", "2025-11-21T00:00:00Z"):
+        response = c.get("/api/groups", params={"since": since})
+        assert response.status_code == 200 and len(response.json()["items"]) == 1
+    assert c.get("/api/groups", params={"since": "2025-11-22"}).json()["items"] == []
 
 
 def test_api_errors_are_json_with_status(client: tuple[TestClient, int]) -> None:
