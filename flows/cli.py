@@ -144,7 +144,7 @@ def _prefect_env(database_url: str) -> None:
 
 def _print_run_summary(summary: dict[str, Any], console: Console) -> None:
     stored, grouped = summary["stored"], summary["grouped"]
-    total = {k: sum(v.values()) for k, v in stored.items()}
+    total = {k: sum(stored[k].values()) for k in ("stored", "already_stored", "rejected")}
     console.print(
         f"run {summary['run_id']}: {summary.get('status', '')}: "
         f"{total['stored']} new articles stored, {total['already_stored']} already stored, "
@@ -153,6 +153,8 @@ def _print_run_summary(summary: dict[str, Any], console: Console) -> None:
     )
     for name, reason in summary["failed_sources"].items():
         console.print(f"source {name} failed: {reason}", markup=False)
+    for damage in stored.get("damaged", []):
+        console.print(f"damaged archive: {damage}", markup=False)
 
 
 @app.command()
