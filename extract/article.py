@@ -34,7 +34,14 @@ from extract.settings import (
 )
 from extract.urls import canonical_url, choose_canonical
 
-__all__ = ["Article", "extract_article", "without_boilerplate"]
+__all__ = [
+    "Article",
+    "ParsedPage",
+    "article_from_page",
+    "extract_article",
+    "parse_page",
+    "without_boilerplate",
+]
 
 _WORD_RE = re.compile(r"\w+")
 _SPACE_RE = re.compile(r"\s+")
@@ -73,6 +80,33 @@ class Article:
     requested_url: str | None = None
 
 
+@dataclass(frozen=True)
+class ParsedPage:
+    """A page decoded and parsed once, for extraction and for boilerplate learning."""
+
+    url: str
+    html: str
+    tree: HtmlElement
+
+
+def parse_page(body: bytes, *, url: str, content_type: str | None = None) -> ParsedPage:
+    """Decode and parse an HTML body.
+
+    Raises:
+        NoArticleText: the body is empty or does not parse as HTML.
+        UndecodablePage: the body cannot be decoded to text.
+        InvalidUrl: ``url`` is not an absolute http(s) URL.
+    """
+    canonical_url(url)  # an invalid URL fails before any work
+    if not body.strip():
+        raise NoArticleText(url, "empty response body")
+    html = decode_html(body, url=url, content_type=content_type)
+    tree = trafilatura.load_html(html)
+    if tree is None:
+        raise NoArticleText(url, "the body does not parse as HTML")
+    return ParsedPage(url=url, html=html, tree=tree)
+
+
 def extract_article(
     body: bytes,
     *,
@@ -83,7 +117,7 @@ def extract_article(
     content_type: str | None = None,
     content_language: str | None = None,
 ) -> Article:
-    """Extract the article of one HTML page.
+    """Extract the article of one HTML page (:func:`parse_page`, then :func:`article_from_page`).
 
     Args:
         body: The response body (after transfer and content decoding).
@@ -105,18 +139,37 @@ def extract_article(
         UndecodablePage: If the body cannot be decoded to text.
         InvalidUrl: If ``url`` is not an absolute http(s) URL.
     """
-    canonical_url(url)  # an invalid URL fails before any work
-    if not body.strip():
-        raise NoArticleText(url, "empty response body")
-    html = decode_html(body, url=url, content_type=content_type)
-    tree = trafilatura.load_html(html)
-    if tree is None:
-        raise NoArticleText(url, "the body does not parse as HTML")
+    page = parse_page(body, url=url, content_type=content_type)
+    return article_from_page(
+        page,
+        source=source,
+        fetched=fetched,
+        published_hint=published_hint,
+        content_language=content_language,
+    )
+
+
+def article_from_page(
+    page: ParsedPage,
+    *,
+    source: str,
+    fetched: datetime,
+    published_hint: datetime | None = None,
+    content_language: str | None = None,
+) -> Article:
+    """Extract the article of a parsed page; arguments as for :func:`extract_article`.
+
+    Raises:
+        NoArticleText: the page's text is below the minimum length of
+            :mod:`extract.settings` (navigation, video and gallery pages).
+    """
+    url, tree = page.url, page.tree
     canonical = choose_canonical(_first(tree, "//link[@rel='canonical']/@href"), url)
     language = _language(tree, content_language)
+    # trafilatura reads the tree without changing it, so both passes share it.
     document = _bare_extraction(tree, url, include_tables=False)
-    if _TABLE.search(html):
-        document = _table_aware(document, _bare_extraction(trafilatura.load_html(html), url))
+    if _TABLE.search(page.html):
+        document = _table_aware(document, _bare_extraction(tree, url))
     if document is None:
         raise NoArticleText(url, "trafilatura found no main content")
     title = _clean_line(document.title)

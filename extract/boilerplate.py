@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-import trafilatura
+from lxml.html import HtmlElement
 
 from extract.settings import (
     BOILERPLATE_BLOCK_CHARS,
@@ -46,11 +46,8 @@ def block_key(text: str) -> str:
     return hashlib.blake2b(folded.encode("utf-8"), digest_size=8).hexdigest()
 
 
-def block_keys(html: str) -> frozenset[str]:
+def block_keys(tree: HtmlElement) -> frozenset[str]:
     """Return the keys of a page's block elements (within the configured size range)."""
-    tree = trafilatura.load_html(html)
-    if tree is None:
-        return frozenset()
     low, high = BOILERPLATE_BLOCK_CHARS
     keys = set()
     for element in tree.iter(*_BLOCK_TAGS):

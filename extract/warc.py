@@ -30,10 +30,9 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
-from extract.article import Article, extract_article, without_boilerplate
+from extract.article import Article, ParsedPage, article_from_page, parse_page, without_boilerplate
 from extract.boilerplate import BoilerplateMemory, block_keys, repeated_blocks
 from extract.dates import parse_timestamp
-from extract.encoding import decode_html
 from extract.errors import ExtractError, NoArticleText, WarcReadError
 
 __all__ = ["RawPage", "Rejected", "extract_warc", "iter_raw_pages"]
@@ -178,9 +177,16 @@ def extract_warc(
             if reason:
                 outcomes.append(Rejected(url=page.url, source=page.source, reason=reason))
                 continue
-            outcomes.append(_extract_page(page))
+            try:
+                parsed = parse_page(
+                    page.body, url=page.url, content_type=page.headers.get("content-type")
+                )
+            except ExtractError as exc:
+                outcomes.append(Rejected(url=page.url, source=page.source, reason=str(exc)))
+                continue
             # Every HTML page of the source teaches its chrome, article or not.
-            _add_blocks(blocks[page.source], page)
+            blocks[page.source].append(block_keys(parsed.tree))
+            outcomes.append(_extract_page(page, parsed))
     except WarcReadError as exc:
         damage = exc  # what was read before the damage is still extracted
     memory = memory if memory is not None else BoilerplateMemory()
@@ -197,28 +203,18 @@ def extract_warc(
         raise damage
 
 
-def _extract_page(page: RawPage) -> Article | Rejected:
+def _extract_page(page: RawPage, parsed: ParsedPage) -> Article | Rejected:
     try:
-        article = extract_article(
-            page.body,
-            url=page.url,
+        article = article_from_page(
+            parsed,
             source=page.source,
             fetched=page.fetched,
             published_hint=page.published_hint,
-            content_type=page.headers.get("content-type"),
             content_language=page.headers.get("content-language"),
         )
     except ExtractError as exc:
         return Rejected(url=page.url, source=page.source, reason=str(exc))
     return replace(article, requested_url=page.requested_url) if page.requested_url else article
-
-
-def _add_blocks(sets: list[frozenset[str]], page: RawPage) -> None:
-    try:
-        html = decode_html(page.body, url=page.url, content_type=page.headers.get("content-type"))
-    except ExtractError:
-        return
-    sets.append(block_keys(html))
 
 
 def _raw_page(record: ArcWarcRecord, default_source: str | None) -> RawPage:

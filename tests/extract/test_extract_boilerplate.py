@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from extract import Article
+from extract.article import parse_page
 from extract.boilerplate import (
     BoilerplateMemory,
     block_key,
@@ -41,7 +42,10 @@ def story(n: int) -> str:
 
 
 def test_blocks_on_most_pages_are_learned() -> None:
-    pages = [block_keys(page(f"Story {n}", story(n)).decode()) for n in range(4)]
+    pages = [
+        block_keys(parse_page(page(f"Story {n}", story(n)), url=f"https://h.example/{n}").tree)
+        for n in range(4)
+    ]
     learned = repeated_blocks(pages)
     assert block_key(FOOTER) in learned
     paragraphs = [p.split("</p>")[0] for p in story(0).split("<p>")[1:]]
