@@ -6,7 +6,6 @@ Plain functions over identifiers and paths, shared by the Prefect flow
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -73,50 +72,35 @@ def open_store(url: str) -> Iterator[sessionmaker[Session]]:
         engine.dispose()
 
 
-# Characters no database column should hold: NUL (PostgreSQL refuses it in text)
-# and lone surrogates (not encodable as UTF-8), both possible in scraped input.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-# Column sizes of storage.models.Article that scraped values must fit.
-_MAX_URL = 2048
-_MAX_SOURCE = 200
-_MAX_LANGUAGE = 16
-
-
-def _clean(value: str | None) -> str | None:
-    return _UNSTORABLE.sub("", value) if value is not None else None
-
-
 def unstorable(article: Article) -> str | None:
     """Why ``article`` cannot be stored as it is (a URL or source too long), or None."""
     for name, value in (("URL", article.url), ("fetched URL", article.fetched_url)):
-        if len(value) > _MAX_URL:
-            return f"{name} is {len(value)} characters long, over the limit of {_MAX_URL}"
-    if len(article.source) > _MAX_SOURCE:
-        return f"source name is over {_MAX_SOURCE} characters"
+        if len(value) > storage.URL_LENGTH:
+            return f"{name} is {len(value)} characters long, over the limit of {storage.URL_LENGTH}"
+    if len(article.source) > storage.SOURCE_LENGTH:
+        return f"source name is over {storage.SOURCE_LENGTH} characters"
     return None
 
 
 def article_row(article: Article, run_id: int | None) -> dict[str, Any]:
     """Turn an extracted article into a storage row, with the agency it credits.
 
-    Scraped strings are cleaned of characters no column can hold; the caller has
-    checked :func:`unstorable` first.
+    The caller has checked :func:`unstorable` first.
     """
-    text = _clean(article.text) or ""
-    title, author = _clean(article.title), _clean(article.author)
-    credit = detect_agency(text, title, author)
+    credit = detect_agency(article.text, article.title, article.author)
     requested = article.requested_url
     return {
-        "url": _clean(article.url),
-        "fetched_url": _clean(article.fetched_url),
-        "requested_url": requested if requested and len(requested) <= _MAX_URL else None,
-        "source": _clean(article.source),
-        "title": title,
-        "author": author,
+        "url": article.url,
+        "fetched_url": article.fetched_url,
+        # Only a hint for the crawler's seen set: dropped when it cannot be stored.
+        "requested_url": requested if requested and len(requested) <= storage.URL_LENGTH else None,
+        "source": article.source,
+        "title": article.title,
+        "author": article.author,
         "published": article.published,
         "fetched": article.fetched,
-        "language": (_clean(article.language) or "")[:_MAX_LANGUAGE] or None,
-        "text": text,
+        "language": article.language,
+        "text": article.text,
         "agency": credit.agency if credit else None,
         "agency_evidence": credit.evidence if credit else None,
         "run_id": run_id,
@@ -160,9 +144,8 @@ def store_extracted(
                 if reason is None:
                     articles.append(outcome)
                 else:
-                    url = outcome.fetched_url[:_MAX_URL]
                     rejected.append(
-                        Rejected(url=url, source=outcome.source[:_MAX_SOURCE], reason=reason)
+                        Rejected(url=outcome.fetched_url, source=outcome.source, reason=reason)
                     )
         # The same URL twice in one batch (a page and its redirect) is stored once.
         unique = list({a.url: a for a in articles}.values())
@@ -171,14 +154,7 @@ def store_extracted(
             storage.record_rejections(
                 session,
                 run_id,
-                [
-                    {
-                        "url": _clean(r.url[:_MAX_URL]),
-                        "source": _clean(r.source[:_MAX_SOURCE]),
-                        "reason": _clean(r.reason),
-                    }
-                    for r in rejected
-                ],
+                [{"url": r.url, "source": r.source, "reason": r.reason} for r in rejected],
             )
         for a in unique:
             counts.add("stored" if a.url in new_ids else "already_stored", a.source)

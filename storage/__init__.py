@@ -5,6 +5,7 @@ else of wiredupe.
 """
 
 from storage.errors import DatabaseUnavailable, StorageError, UnknownGroup, redact_url
+from storage.models import SOURCE_LENGTH, URL_LENGTH
 from storage.queries import (
     ArticleText,
     GroupUpdate,
@@ -34,6 +35,8 @@ from storage.session import DEFAULT_URL, make_engine, make_session_factory, upgr
 
 __all__ = [
     "DEFAULT_URL",
+    "SOURCE_LENGTH",
+    "URL_LENGTH",
     "ArticleText",
     "DatabaseUnavailable",
     "GroupUpdate",

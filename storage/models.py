@@ -11,6 +11,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from storage.types import UTCDateTime
 
 __all__ = [
+    "LANGUAGE_LENGTH",
+    "SOURCE_LENGTH",
+    "URL_LENGTH",
     "Article",
     "ArticleSignature",
     "Base",
@@ -28,6 +31,12 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# Column sizes that scraped values must fit (callers check them before inserting).
+URL_LENGTH = 2048
+SOURCE_LENGTH = 200
+LANGUAGE_LENGTH = 16
 
 
 def _now() -> datetime:
@@ -80,16 +89,16 @@ class Article(Base):
     __tablename__ = "articles"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    url: Mapped[str] = mapped_column(String(2048), unique=True)
-    fetched_url: Mapped[str] = mapped_column(String(2048))
+    url: Mapped[str] = mapped_column(String(URL_LENGTH), unique=True)
+    fetched_url: Mapped[str] = mapped_column(String(URL_LENGTH))
     # Where the crawl was sent before a redirect; with url and fetched_url, the seen set.
-    requested_url: Mapped[str | None] = mapped_column(String(2048))
-    source: Mapped[str] = mapped_column(String(200), index=True)
+    requested_url: Mapped[str | None] = mapped_column(String(URL_LENGTH))
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), index=True)
     title: Mapped[str | None] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(Text)
     published: Mapped[datetime | None] = mapped_column(index=True)
     fetched: Mapped[datetime]
-    language: Mapped[str | None] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(LANGUAGE_LENGTH))
     text: Mapped[str] = mapped_column(Text)
     agency: Mapped[str | None] = mapped_column(String(40))
     agency_evidence: Mapped[str | None] = mapped_column(Text)
@@ -123,8 +132,8 @@ class Rejection(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
-    url: Mapped[str] = mapped_column(String(2048))
-    source: Mapped[str | None] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(URL_LENGTH))
+    source: Mapped[str | None] = mapped_column(String(SOURCE_LENGTH))
     reason: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(default=_now)
 
@@ -134,6 +143,6 @@ class SourceBoilerplate(Base):
 
     __tablename__ = "source_boilerplate"
 
-    source: Mapped[str] = mapped_column(String(200), primary_key=True)
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), primary_key=True)
     block_key: Mapped[str] = mapped_column(String(32), primary_key=True)
     learned_at: Mapped[datetime] = mapped_column(default=_now)

@@ -12,6 +12,7 @@ into SQL.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ from sqlalchemy.orm import Session
 
 from storage.errors import UnknownGroup
 from storage.models import (
+    LANGUAGE_LENGTH,
+    SOURCE_LENGTH,
+    URL_LENGTH,
     Article,
     ArticleSignature,
     Rejection,
@@ -84,15 +88,33 @@ def _now() -> datetime:
 # --- write path ------------------------------------------------------------------------
 
 
+# Characters no text column can hold: NUL (PostgreSQL refuses it) and lone
+# surrogates (not encodable as UTF-8); both occur in scraped input.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _storable(row: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    """Return the ``fields`` of ``row`` with unstorable characters removed from strings."""
+    return {
+        k: _UNSTORABLE.sub("", v) if isinstance(v := row.get(k), str) else v for k in fields
+    }
+
+
 def insert_articles(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     """Insert articles whose URL is not stored yet; return the new ids by URL.
 
     An article already stored (same canonical URL) is left as it is, so a run
-    repeated after a crash stores nothing twice.
+    repeated after a crash stores nothing twice. Strings are cleaned of
+    characters no column can hold; a ``language`` longer than its column is cut.
+    URLs and source names must fit their columns (:data:`~storage.models.URL_LENGTH`,
+    :data:`~storage.models.SOURCE_LENGTH`): they are identities, not to be cut.
     """
     if not rows:
         return {}
-    values = [{k: row.get(k) for k in ARTICLE_FIELDS} for row in rows]
+    values = [_storable(row, ARTICLE_FIELDS) for row in rows]
+    for value in values:
+        if value.get("language"):
+            value["language"] = value["language"][:LANGUAGE_LENGTH]
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
@@ -111,10 +133,18 @@ def record_rejections(
     session: Session, run_id: int | None, rows: Iterable[Mapping[str, Any]]
 ) -> int:
     """Record pages that were fetched but not stored as articles; return the count."""
-    items = [
-        Rejection(run_id=run_id, url=r["url"], source=r.get("source"), reason=r["reason"])
-        for r in rows
-    ]
+    items = []
+    for row in rows:
+        r = _storable(row, ("url", "source", "reason"))
+        # A rejection is a record of a failure: a URL too long to store is cut, not lost.
+        items.append(
+            Rejection(
+                run_id=run_id,
+                url=r["url"][:URL_LENGTH],
+                source=(r.get("source") or "")[:SOURCE_LENGTH] or None,
+                reason=r["reason"],
+            )
+        )
     session.add_all(items)
     return len(items)
 

@@ -184,3 +184,18 @@ def test_boilerplate_blocks_are_kept_per_source(sessions: sessionmaker[Session])
             "b": {"k1"},
             "c": set(),
         }
+
+
+def test_unstorable_characters_are_removed_on_both_databases(
+    sessions: sessionmaker[Session],
+) -> None:
+    row = _row(1, text="Before\x00after \ud800end.", title="Nul\x00title", language="en" * 20)
+    with sessions.begin() as s:
+        storage.insert_articles(s, [row])
+        storage.record_rejections(
+            s, None, [{"url": "https://x/" + "y" * 3000, "source": "s\x00", "reason": "r\x00"}]
+        )
+    with sessions() as s:
+        (record,) = storage.export_articles(s)
+    assert record["text"] == "Beforeafter end." and record["title"] == "Nultitle"
+    assert record["language"] == ("en" * 20)[: storage.models.LANGUAGE_LENGTH]
