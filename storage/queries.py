@@ -17,9 +17,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, Table, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -88,6 +88,11 @@ def _now() -> datetime:
 # --- write path ------------------------------------------------------------------------
 
 
+# The tables behind the models, for executemany UPDATEs keyed by bound ids
+# (the ORM's bulk UPDATE would need whole primary-key rows).
+_ARTICLES = cast(Table, Article.__table__)
+_GROUPS = cast(Table, StoryGroup.__table__)
+
 # Characters no text column can hold: NUL (PostgreSQL refuses it) and lone
 # surrogates (not encodable as UTF-8); both occur in scraped input.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -95,9 +100,7 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 def _storable(row: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
     """Return the ``fields`` of ``row`` with unstorable characters removed from strings."""
-    return {
-        k: _UNSTORABLE.sub("", v) if isinstance(v := row.get(k), str) else v for k in fields
-    }
+    return {k: _UNSTORABLE.sub("", v) if isinstance(v := row.get(k), str) else v for k in fields}
 
 
 def insert_articles(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
@@ -212,12 +215,14 @@ def create_groups(session: Session, count: int) -> list[int]:
 
 def set_groups(session: Session, assignments: Mapping[int, int]) -> None:
     """Put each article (key) that has no group yet into its group (value)."""
-    for article_id, group_id in assignments.items():
-        session.execute(
-            update(Article)
-            .where(Article.id == article_id, Article.group_id.is_(None))
-            .values(group_id=group_id)
-        )
+    if not assignments:
+        return
+    stmt = (
+        update(_ARTICLES)
+        .where(_ARTICLES.c.id == bindparam("article_id"), _ARTICLES.c.group_id.is_(None))
+        .values(group_id=bindparam("new_group_id"))
+    )
+    session.execute(stmt, [{"article_id": a, "new_group_id": g} for a, g in assignments.items()])
 
 
 def add_signatures(session: Session, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -279,31 +284,77 @@ class GroupUpdate:
 
 def update_groups(session: Session, updates: Sequence[GroupUpdate]) -> None:
     """Write origins, similarities and agencies; recount sizes and date ranges."""
-    now = _now()
-    for u in updates:
-        for article_id, value in u.similarity.items():
-            session.execute(
-                update(Article).where(Article.id == article_id).values(similarity=value)
-            )
-        size, first, last = session.execute(
-            select(
-                func.count(Article.id), func.min(Article.published), func.max(Article.published)
-            ).where(Article.group_id == u.group_id)
-        ).one()
-        title = session.scalar(select(Article.title).where(Article.id == u.origin_id))
+    if not updates:
+        return
+    articles, groups = _ARTICLES, _GROUPS
+    similarities = [
+        {"article_id": article_id, "value": value}
+        for u in updates
+        for article_id, value in u.similarity.items()
+    ]
+    if similarities:
         session.execute(
-            update(StoryGroup)
-            .where(StoryGroup.id == u.group_id)
-            .values(
-                size=size,
-                origin_article_id=u.origin_id,
-                agency=u.agency,
-                title=title,
-                first_published=_aware(first),
-                last_published=_aware(last),
-                updated_at=now,
-            )
+            update(articles)
+            .where(articles.c.id == bindparam("article_id"))
+            .values(similarity=bindparam("value")),
+            similarities,
         )
+    ids = [u.group_id for u in updates]
+    derived = {
+        group_id: (size, first, last)
+        for group_id, size, first, last in session.execute(
+            select(
+                Article.group_id,
+                func.count(Article.id),
+                func.min(Article.published),
+                func.max(Article.published),
+            )
+            .where(Article.group_id.in_(ids))
+            .group_by(Article.group_id)
+        )
+    }
+    origins = [u.origin_id for u in updates]
+    titles: dict[int, str | None] = {
+        article_id: title
+        for article_id, title in session.execute(
+            select(Article.id, Article.title).where(Article.id.in_(origins))
+        )
+    }
+    now = _now()
+    rows = []
+    for u in updates:
+        size, first, last = derived.get(u.group_id, (0, None, None))
+        rows.append(
+            {
+                "gid": u.group_id,
+                "size": size,
+                "origin_article_id": u.origin_id,
+                "agency": u.agency,
+                "title": titles.get(u.origin_id),
+                "first_published": _aware(first),
+                "last_published": _aware(last),
+                "updated_at": now,
+            }
+        )
+    session.execute(
+        update(groups)
+        .where(groups.c.id == bindparam("gid"))
+        .values(
+            {
+                name: bindparam(name)
+                for name in (
+                    "size",
+                    "origin_article_id",
+                    "agency",
+                    "title",
+                    "first_published",
+                    "last_published",
+                    "updated_at",
+                )
+            }
+        ),
+        rows,
+    )
 
 
 def _aware(value: datetime | None) -> datetime | None:
