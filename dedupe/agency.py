@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["AgencyCredit", "detect_agency", "majority_agency"]
+__all__ = ["AGENCY_NAMES", "AgencyCredit", "detect_agency", "majority_agency"]
 
 # Canonical name -> spellings found in credits.
 _NAMES: dict[str, tuple[str, ...]] = {
@@ -31,20 +31,24 @@ _NAMES: dict[str, tuple[str, ...]] = {
 _LOOKUP = {
     spelling.casefold(): name for name, spellings in _NAMES.items() for spelling in spellings
 }
-_ALT = "|".join(sorted((re.escape(s) for ss in _NAMES.values() for s in ss), key=len, reverse=True))
+# Every spelling as one regex alternation, longest first so "AP" never wins over
+# "Associated Press"; normalize.py removes credits with the same names.
+AGENCY_NAMES = "|".join(
+    sorted((re.escape(s) for ss in _NAMES.values() for s in ss), key=len, reverse=True)
+)
 
 # Case matters for the short names ("AP" must not match "ap"), so the patterns
 # are case-sensitive except where the credit wording varies.
 _PATTERNS = (
-    re.compile(r"\((" + _ALT + r")\)"),  # dateline: "PARIS (AFP) -"
-    re.compile(r"(?i:\bby\s+(?:the\s+)?)(" + _ALT + r")(?i:\s+staff(?:\s+writers?)?)?\b"),
-    re.compile(r"(?:©|\(c\)|(?i:copyright))\s*(?:\d{4}\s*)?(" + _ALT + r")\b"),
-    re.compile(r"(?i:with (?:inputs?|reporting) from\s+)(" + _ALT + r")\b"),
-    re.compile(r"^\s*-?\s*(" + _ALT + r")\s*$", re.MULTILINE),  # a credit alone on its line
+    re.compile(r"\((" + AGENCY_NAMES + r")\)"),  # dateline: "PARIS (AFP) -"
+    re.compile(r"(?i:\bby\s+(?:the\s+)?)(" + AGENCY_NAMES + r")(?i:\s+staff(?:\s+writers?)?)?\b"),
+    re.compile(r"(?:©|\(c\)|(?i:copyright))\s*(?:\d{4}\s*)?(" + AGENCY_NAMES + r")\b"),
+    re.compile(r"(?i:with (?:inputs?|reporting) from\s+)(" + AGENCY_NAMES + r")\b"),
+    re.compile(r"^\s*-?\s*(" + AGENCY_NAMES + r")\s*$", re.MULTILINE),  # a credit alone on its line
 )
 # In a byline, any agency named as a word is the credit ("AFP Staff Writers",
 # "Jane Doe, Associated Press").
-_BYLINE = re.compile(r"\b(" + _ALT + r")\b")
+_BYLINE = re.compile(r"\b(" + AGENCY_NAMES + r")\b")
 _HEAD_LINES = 3
 _TAIL_LINES = 2
 

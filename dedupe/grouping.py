@@ -124,16 +124,15 @@ def assign_groups(
         best: tuple[float, int] | None = None  # (containment, matched article id)
         if signature.words >= config.min_words:
             for key in index.candidates(signature):
-                other = signatures.get(key)  # type: ignore[call-overload]
+                other = signatures.get(key)
                 if other is None:
                     continue
                 containment = _is_copy(signature, other, config)
                 if containment is None:
                     continue
                 # Best match wins; ties go to the earlier article id, for determinism.
-                candidate = (containment, -int(key))  # type: ignore[call-overload]
-                if best is None or candidate > (best[0], -best[1]):
-                    best = (containment, int(key))  # type: ignore[call-overload]
+                if best is None or (containment, -key) > (best[0], -best[1]):
+                    best = (containment, key)
         if best is None:
             group: int | NewGroup = NewGroup(next_key)
             next_key += 1

@@ -8,7 +8,6 @@ drop-in through ``storage_config``.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from typing import Any
 
 from datasketch import MinHashLSH
@@ -35,14 +34,10 @@ class CandidateIndex:
             storage_config=storage_config,
         )
 
-    def add(self, key: Hashable, signature: Signature) -> None:
-        """Insert ``signature`` under ``key`` (an article id)."""
-        self._lsh.insert(key, signature.lean(self._seed), check_duplication=False)
+    def add(self, article_id: int, signature: Signature) -> None:
+        """Insert an article's signature."""
+        self._lsh.insert(article_id, signature.lean(self._seed), check_duplication=False)
 
-    def candidates(self, signature: Signature) -> list[Hashable]:
-        """Return the keys whose signatures share at least one LSH band with ``signature``."""
-        return list(self._lsh.query(signature.lean(self._seed)))
-
-    def remove(self, key: Hashable) -> None:
-        """Remove ``key`` from the index (its article left the window)."""
-        self._lsh.remove(key)
+    def candidates(self, signature: Signature) -> list[int]:
+        """Return the articles whose signatures share at least one LSH band with ``signature``."""
+        return [int(key) for key in self._lsh.query(signature.lean(self._seed))]

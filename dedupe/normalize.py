@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from dedupe.agency import AGENCY_NAMES
+
 __all__ = ["normalize_text", "tokens"]
 
 # Typographic variants folded to one form each.
@@ -25,20 +27,14 @@ _FOLD = str.maketrans(
     }
 )  # fmt: skip
 
-_AGENCIES = (
-    r"AFP|AP|Reuters|dpa|PTI|ANI|IANS|UPI|Xinhua|Bloomberg|Agence France-Presse"
-    r"|Associated Press|Press Trust of India|Asian News International"
-    r"|Indo-Asian News Service|United Press International"
-)
-
 # Whole lines that publishers insert into copies. Matched on the folded line.
 _INSERTED_LINE = re.compile(
     r"^\s*(?:advertisement|advertising|ad|sponsored(?: content)?|story continues below"
     r"|continue reading(?: below)?|scroll to continue(?: with content)?"
     r"|(?:read|see) (?:more|also)\s*:.*|related\s*:.*|also read\s*:.*"
-    r"|(?:by|from) (?:the )?(?:" + _AGENCIES + r")(?: staff(?: writers?)?| reporters?)?"
-    r"|(?:©|\(c\)|copyright)\s*.*(?:" + _AGENCIES + r").*"
-    r"|(?:" + _AGENCIES + r")(?:\s*/\s*[\w ]+)?"
+    r"|(?:by|from) (?:the )?(?:" + AGENCY_NAMES + r")(?: staff(?: writers?)?| reporters?)?"
+    r"|(?:©|\(c\)|copyright)\s*.*(?:" + AGENCY_NAMES + r").*"
+    r"|(?:" + AGENCY_NAMES + r")(?:\s*/\s*[\w ]+)?"
     r"|with (?:agency|wire) (?:reports|inputs)|(?:agencies|wires)"
     r")\s*$",
     re.IGNORECASE,
@@ -47,12 +43,12 @@ _INSERTED_LINE = re.compile(
 # A dateline at the start of a paragraph: "PARIS (AFP) -", "Taipei (AFP) Nov 21, 2025",
 # "NEW DELHI, Nov 21 (Reuters) -", "WASHINGTON (AP) —".
 _DATELINE = re.compile(
-    r"^\s*[A-Z][\w.'\- ]{1,40}(?:,\s*[\w. ]{1,20})?\s*\((?:" + _AGENCIES + r")\)"
+    r"^\s*[A-Z][\w.'\- ]{1,40}(?:,\s*[\w. ]{1,20})?\s*\((?:" + AGENCY_NAMES + r")\)"
     r"(?:\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s*\d{4})?\s*(?:-+|:)?\s*",
     re.IGNORECASE,
 )
 # A bare "(AFP) -" or "(Reuters) -" credit at a paragraph start.
-_BARE_CREDIT = re.compile(r"^\s*\((?:" + _AGENCIES + r")\)\s*-*\s*", re.IGNORECASE)
+_BARE_CREDIT = re.compile(r"^\s*\((?:" + AGENCY_NAMES + r")\)\s*-*\s*", re.IGNORECASE)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 

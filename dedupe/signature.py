@@ -61,7 +61,10 @@ def sign_texts(texts: Sequence[str], config: DedupeConfig) -> list[Signature]:
     # MinHash.bulk reuses the permutations for every text: much faster than one
     # MinHash per text, and each set is hashed with update_batch, not per shingle.
     minhashes: Iterable[MinHash] = MinHash.bulk(
-        [sorted(s) for s in shingle_sets], num_perm=config.num_perm, seed=config.seed
+        # MinHash keeps minima, so the order of a set's shingles does not matter.
+        [list(s) for s in shingle_sets],
+        num_perm=config.num_perm,
+        seed=config.seed,
     )
     return [
         Signature(hashvalues=m.hashvalues.astype(np.uint32), shingles=len(s), words=len(w))
