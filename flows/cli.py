@@ -121,13 +121,14 @@ def _parse_since(value: str | None) -> datetime | None:
     if match:
         n, unit = int(match.group(1)), match.group(2)
         return datetime.now(UTC) - (timedelta(hours=n) if unit == "h" else timedelta(days=n))
+    from extract import parse_timestamp
+
     try:
-        parsed = datetime.fromisoformat(value)
+        return parse_timestamp(value)
     except ValueError:
         raise typer.BadParameter(
             f"{value!r} is not a date: use 2025-11-21, 2025-11-21T06:00, 36h or 7d"
         ) from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _prefect_env(database_url: str) -> None:

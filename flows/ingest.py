@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -111,7 +111,7 @@ def _record_to_outcome(record: Any, fetched: datetime) -> Article | Rejected:
         except (NoArticleText, UndecodablePage) as exc:
             return Rejected(url=url, source=source, reason=str(exc))
         title = _optional_str(record, "title") or article.title
-        return Article(**{**_article_fields(article), "title": title})
+        return replace(article, title=title)
     return Article(
         url=canonical,
         fetched_url=url,
@@ -123,10 +123,6 @@ def _record_to_outcome(record: Any, fetched: datetime) -> Article | Rejected:
         language=_optional_str(record, "language"),
         text=text or "",
     )
-
-
-def _article_fields(article: Article) -> dict[str, Any]:
-    return {name: getattr(article, name) for name in article.__dataclass_fields__}
 
 
 def read_jsonl(

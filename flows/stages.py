@@ -22,6 +22,7 @@ from dedupe import (
     GroupMember,
     NewArticle,
     NewGroup,
+    Signature,
     WindowArticle,
     assign_groups,
     detect_agency,
@@ -189,9 +190,7 @@ def group_new_articles(sessions: sessionmaker[Session], config: DedupeConfig) ->
             WindowArticle(
                 article_id=s.article_id,
                 group_id=s.group_id,
-                signature=from_bytes(
-                    s.signature, shingles=s.shingles, words=s.words, num_perm=config.num_perm
-                ),
+                signature=_signature(s.signature, s.shingles, s.words, config),
             )
             for s in storage.window_signatures(session, since)
         ]
@@ -225,6 +224,11 @@ def group_new_articles(sessions: sessionmaker[Session], config: DedupeConfig) ->
     return GroupCounts(articles=len(pending), new_groups=len(created), grown_groups=grown)
 
 
+def _signature(data: bytes, shingles: int, words: int, config: DedupeConfig) -> Signature:
+    """Rebuild a stored signature with the configured number of permutations."""
+    return from_bytes(data, shingles=shingles, words=words, num_perm=config.num_perm)
+
+
 def _refresh_groups(session: Session, group_ids: set[int], config: DedupeConfig) -> None:
     """Recompute origin, similarities and agency of the touched groups."""
     members: dict[int, list[storage.MemberRow]] = {}
@@ -240,12 +244,7 @@ def _refresh_groups(session: Session, group_ids: set[int], config: DedupeConfig)
                     published=r.published,
                     fetched=r.fetched,
                     signature=(
-                        from_bytes(
-                            r.signature,
-                            shingles=r.shingles or 0,
-                            words=r.words or 0,
-                            num_perm=config.num_perm,
-                        )
+                        _signature(r.signature, r.shingles or 0, r.words or 0, config)
                         if r.signature is not None
                         else None
                     ),

@@ -39,6 +39,7 @@ def create_app(db_url: str) -> FastAPI:
     sessions = storage.make_session_factory(engine)
     # Jinja2Templates autoescapes .html templates: scraped titles render as text.
     templates = Jinja2Templates(directory=str(_TEMPLATES))
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
@@ -52,18 +53,6 @@ def create_app(db_url: str) -> FastAPI:
     )
     app.state.sessions = sessions
 
-    def _groups(
-        s: Session,
-        since: datetime | None,
-        min_size: int,
-        search: str | None,
-        limit: int,
-        offset: int,
-    ) -> list[dict[str, Any]]:
-        return storage.list_groups(
-            s, since=since, min_size=min_size, search=search, limit=limit, offset=offset
-        )
-
     @app.get("/api/groups")
     def api_groups(
         s: SessionDep,
@@ -76,7 +65,9 @@ def create_app(db_url: str) -> FastAPI:
         """Story groups, largest and newest first; a ``since`` without a zone is UTC."""
         if since is not None and since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
-        items = _groups(s, since, min_size, search, limit, offset)
+        items = storage.list_groups(
+            s, since=since, min_size=min_size, search=search, limit=limit, offset=offset
+        )
         return {"items": items, "limit": limit, "offset": offset}
 
     @app.get("/api/groups/{group_id}")
@@ -95,7 +86,7 @@ def create_app(db_url: str) -> FastAPI:
         min_size: Annotated[int, Query(ge=1)] = 1,
     ) -> HTMLResponse:
         """The story-group list, with search."""
-        items = _groups(s, None, min_size, search or None, 100, 0)
+        items = storage.list_groups(s, min_size=min_size, search=search or None, limit=100)
         return templates.TemplateResponse(
             request,
             "groups.html",

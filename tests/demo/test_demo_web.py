@@ -290,3 +290,24 @@ def test_trafilatura_finds_the_article_and_no_chrome(web: DemoWeb) -> None:
             chrome = chrome + TRUTH["seed_sidebar_headlines"]
         leaks += [f"{article['site']}{article['path']}: {s!r}" for s in chrome if s in text]
     assert not leaks, "trafilatura output differs from truth:\n" + "\n".join(leaks)
+
+
+def test_committed_sites_are_what_the_generator_writes(tmp_path: Path) -> None:
+    """demo/sites/* is derived from demo/sites/_source by demo/build_sites.py."""
+    from demo import build_sites
+
+    truth = build_sites.build(tmp_path)
+    committed = Path(build_sites.__file__).with_name("sites")
+    generated = {p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()}
+    stored = {
+        p.relative_to(committed)
+        for p in committed.rglob("*")
+        if p.is_file() and not p.relative_to(committed).parts[0].startswith("_")
+    }
+    assert generated == stored, "run `python demo/build_sites.py` and commit its output"
+    for rel in sorted(generated):
+        assert (tmp_path / rel).read_bytes() == (committed / rel).read_bytes(), (
+            f"demo/sites/{rel} differs from its source: run `python demo/build_sites.py`"
+        )
+    on_disk = json.loads((committed.parent / "truth.json").read_text(encoding="utf-8"))
+    assert json.loads(json.dumps(truth)) == on_disk
