@@ -15,7 +15,7 @@ from extract.errors import (
     WarcReadError,
 )
 from extract.urls import canonical_url, choose_canonical
-from extract.warc import RawPage, Rejected, extract_warc, iter_raw_pages
+from extract.warc import RawPage, Rejected, all_cores, extract_warc, iter_raw_pages
 
 __all__ = [
     "Article",
@@ -27,6 +27,7 @@ __all__ = [
     "Rejected",
     "UndecodablePage",
     "WarcReadError",
+    "all_cores",
     "canonical_url",
     "choose_canonical",
     "decode_html",

@@ -17,7 +17,7 @@ import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.settings import Document
 
-from extract.boilerplate import strip_blocks
+from extract.boilerplate import PageChrome, strip_chrome
 from extract.encoding import decode_html
 from extract.errors import NoArticleText
 from extract.scoring import shingles
@@ -192,14 +192,22 @@ def article_from_page(
     )
 
 
-def without_boilerplate(article: Article, repeated: frozenset[str]) -> Article:
+def without_boilerplate(
+    article: Article, repeated: frozenset[str], page: PageChrome | None = None
+) -> Article:
     """Return ``article`` with its source's boilerplate lines removed.
+
+    Args:
+        article: the article as extracted.
+        repeated: the source's boilerplate blocks and sections.
+        page: the sections of the article's page, so that the lines inside its
+            learned chrome sections go too (see :mod:`extract.boilerplate`).
 
     Raises:
         NoArticleText: what is left is too short to be an article (the page's only
             "text" was the site's chrome, e.g. a gallery page and its footer).
     """
-    text = strip_blocks(article.text, repeated)
+    text = strip_chrome(article.text, repeated, page)
     if text == article.text:
         return article
     reason = _too_short(text)

@@ -7,9 +7,18 @@ article's container). A block of text found on most of a source's pages in one
 crawl is that source's boilerplate, and a line of extracted text equal to such a
 block is removed. An article's own paragraphs are on one page only.
 
-Blocks are kept as short hashes of their normalised text, so that what a source
-taught on one night can be stored and applied on the next (when a night brings
-too few pages to learn from).
+Some chrome changes from page to page but keeps its frame: a "Related stories"
+list whose headlines differ on every page, reader comments under a fixed heading.
+Such a *section* is known by its element and its heading (the first text in it,
+from a heading, bold or label element, digits masked so "3 comments" and
+"12 comments" are one heading); a section found on most of a source's pages is
+chrome, and the lines of extracted text that come from inside it on a page are
+removed with it, unless they make up half of the article (then the "section" is the
+article's own container, which starts with the same share bar on every page).
+
+Blocks and sections are kept as short hashes of their normalised text (sections
+with a ``s:`` prefix), so that what a source taught on one night can be stored and
+applied on the next (when a night brings too few pages to learn from).
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
 from lxml.html import HtmlElement
 
@@ -27,41 +37,146 @@ from extract.settings import (
     BOILERPLATE_BLOCK_CHARS,
     BOILERPLATE_MIN_PAGES,
     BOILERPLATE_MIN_SHARE,
+    SECTION_HEADING_CHARS,
+    SECTION_MAX_SHARE,
 )
 
-__all__ = ["BoilerplateMemory", "block_key", "block_keys", "repeated_blocks", "strip_blocks"]
+__all__ = [
+    "SECTION_PREFIX",
+    "BoilerplateMemory",
+    "PageChrome",
+    "block_key",
+    "block_keys",
+    "page_chrome",
+    "repeated_blocks",
+    "strip_blocks",
+    "strip_chrome",
+]
 
-_SPACE = re.compile(r"\s+")
+# Section keys are stored beside block keys; the prefix tells them apart.
+SECTION_PREFIX: Final = "s:"
+
+_LIST_MARK = re.compile(r"^[-•*]\s+")
+_DIGITS = re.compile(r"\d+")
 _BLOCK_TAGS = frozenset(
     {
         "p", "div", "td", "th", "li", "dd", "dt", "blockquote", "section", "aside",
         "footer", "header", "article", "nav", "span", "h1", "h2", "h3", "h4", "h5", "h6",
     }
 )  # fmt: skip
+# Elements that can frame a section of chrome (a box, a list, a form).
+_SECTION_TAGS = frozenset(
+    {"div", "section", "aside", "ul", "ol", "footer", "nav", "form", "header", "dl", "table"}
+)
+# Elements whose text can head a section: a title, not a paragraph or a link.
+_HEADING_TAGS = frozenset(
+    {"h1", "h2", "h3", "h4", "h5", "h6", "b", "strong", "header", "legend", "caption", "dt",
+     "label"}
+)  # fmt: skip
 
 
 def block_key(text: str) -> str:
-    """Return the key of a block: a hash of its whitespace-folded, case-folded text."""
-    folded = _SPACE.sub(" ", text).strip().casefold()
+    """Return the key of a block: a hash of its whitespace-folded, case-folded text.
+
+    A leading list mark (``- ``, as trafilatura writes list items) is not part of it.
+    """
+    folded = _LIST_MARK.sub("", _fold_space(text)).casefold()
     return hashlib.blake2b(folded.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def _fold_space(text: str) -> str:
+    r"""Collapse runs of whitespace to one space and strip.
+
+    The same as a ``\s+`` substitution, several times faster on long container texts.
+    """
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class PageChrome:
+    """What one page can teach about its source's chrome, and where its lines sit.
+
+    Attributes:
+        blocks: the keys of the page's block elements (:func:`block_keys`).
+        sections: each section key of the page (``s:``-prefixed) to the block keys of
+            the text inside that section.
+    """
+
+    blocks: frozenset[str]
+    sections: Mapping[str, frozenset[str]]
+
+    def keys(self) -> frozenset[str]:
+        """Every block and section key of the page (what repeated_blocks counts)."""
+        return self.blocks | frozenset(self.sections)
 
 
 def block_keys(tree: HtmlElement) -> frozenset[str]:
     """Return the keys of a page's block elements (within the configured size range)."""
+    return page_chrome(tree).blocks
+
+
+def page_chrome(tree: HtmlElement) -> PageChrome:
+    """Return the block keys and the sections of a parsed page."""
     low, high = BOILERPLATE_BLOCK_CHARS
     keys = set()
-    for element in tree.iter(*_BLOCK_TAGS):
-        text = _SPACE.sub(" ", element.text_content()).strip()
-        if low <= len(text) <= high:
-            keys.add(block_key(text))
-    return frozenset(keys)
+    inner: dict[HtmlElement, str] = {}
+    for element in tree.iter():
+        if not isinstance(element.tag, str):
+            continue
+        text = _fold_space(element.text_content())
+        if not text or len(text) > high:
+            continue
+        key = block_key(text)
+        inner[element] = key
+        if element.tag in _BLOCK_TAGS and len(text) >= low:
+            keys.add(key)
+    sections: dict[str, frozenset[str]] = {}
+    repeats: set[str] = set()
+    for element in inner:
+        if element.tag not in _SECTION_TAGS:
+            continue
+        heading = _heading(element)
+        if heading is None:
+            continue
+        key = _section_key(element, heading)
+        if key in sections:
+            repeats.add(key)
+        sections[key] = frozenset(inner[d] for d in element.iterdescendants() if d in inner)
+    # A frame found twice on one page is a unit of layout (a group of paragraphs under
+    # a hidden "Article content" heading), not a box of chrome, which a page has once.
+    return PageChrome(
+        blocks=frozenset(keys),
+        sections={key: lines for key, lines in sections.items() if key not in repeats},
+    )
+
+
+def _heading(section: HtmlElement) -> str | None:
+    """The section's heading: its first text, if a heading-like element holds it."""
+    for element in section.iter():
+        if not isinstance(element.tag, str):
+            continue
+        text = _fold_space(element.text or "")
+        if text:
+            low, high = SECTION_HEADING_CHARS
+            if element.tag not in _HEADING_TAGS or not low <= len(text) <= high:
+                return None
+            return _DIGITS.sub("#", text.casefold())
+        if element is not section and element.tail and element.tail.strip():
+            return None
+    return None
+
+
+def _section_key(section: HtmlElement, heading: str) -> str:
+    frame = f"{section.tag}|{section.get('id', '')}|{section.get('class', '')}|{heading}"
+    return SECTION_PREFIX + block_key(frame)
 
 
 def repeated_blocks(pages: Sequence[frozenset[str]]) -> frozenset[str]:
     """Return the block keys found on at least the configured share of ``pages``.
 
     Args:
-        pages: the block keys of each of one source's pages (:func:`block_keys`).
+        pages: the block (and section) keys of each of one source's pages
+            (:func:`block_keys`, :meth:`PageChrome.keys`).
 
     Returns:
         The source's boilerplate; empty when there are too few pages to tell chrome
@@ -81,6 +196,29 @@ def strip_blocks(text: str, boilerplate: frozenset[str] | set[str]) -> str:
     if not boilerplate:
         return text
     return "\n".join(line for line in text.split("\n") if block_key(line) not in boilerplate)
+
+
+def strip_chrome(text: str, boilerplate: frozenset[str], page: PageChrome | None) -> str:
+    """Remove ``boilerplate`` blocks, then the lines of the page's chrome sections.
+
+    A learned section's lines are removed only when they are less than
+    :data:`~extract.settings.SECTION_MAX_SHARE` of the text (each section measured
+    against the whole text): more, and the section holds the article itself.
+    """
+    text = strip_blocks(text, boilerplate)
+    if page is None or not boilerplate:
+        return text
+    lines = text.split("\n")
+    keys = [block_key(line) for line in lines]
+    limit = SECTION_MAX_SHARE * sum(map(len, lines))
+    chrome: set[int] = set()
+    for key, inside in page.sections.items():
+        if key not in boilerplate:
+            continue
+        found = {i for i, line_key in enumerate(keys) if line_key in inside}
+        if sum(len(lines[i]) for i in found) < limit:
+            chrome |= found
+    return "\n".join(line for i, line in enumerate(lines) if i not in chrome)
 
 
 @dataclass

@@ -6,6 +6,9 @@ with warcio: :func:`iter_raw_pages` yields each ``response`` record as a
 :class:`~extract.article.Article` records, or into :class:`Rejected` records that say
 why not. One bad page never stops a file; a corrupt file stops at the damage, after
 everything before it was yielded, with a :class:`~extract.errors.WarcReadError`.
+Pages can be parsed and extracted by a pool of worker processes (``workers=``, see
+:func:`all_cores`); the learning of each source's boilerplate and the order of the
+results are the same either way.
 
 Our crawler adds these headers to each response record:
 
@@ -17,10 +20,12 @@ Our crawler adds these headers to each response record:
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import zlib
-from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections import defaultdict, deque
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,11 +36,11 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
 from extract.article import Article, ParsedPage, article_from_page, parse_page, without_boilerplate
-from extract.boilerplate import BoilerplateMemory, block_keys, repeated_blocks
+from extract.boilerplate import BoilerplateMemory, PageChrome, page_chrome, repeated_blocks
 from extract.dates import parse_timestamp
 from extract.errors import ExtractError, NoArticleText, WarcReadError
 
-__all__ = ["RawPage", "Rejected", "extract_warc", "iter_raw_pages"]
+__all__ = ["RawPage", "Rejected", "all_cores", "extract_warc", "iter_raw_pages"]
 
 _SOURCE = "WARC-Wiredupe-Source"
 _KIND = "WARC-Wiredupe-Kind"
@@ -45,6 +50,14 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Errors warcio and zlib raise on a truncated or corrupt file (a cut gzip member, a
 # record whose length runs past the end, garbage where a header should be).
 _READ_ERRORS = (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError)
+# Pages sent to a worker at a time: enough to make the cost of pickling and of a
+# round trip small beside parsing (a few ms per page), few enough to keep workers
+# evenly busy at the end of a file.
+_BATCH_PAGES = 16
+# Batches in flight per worker: one being worked on, one waiting, so that a worker
+# never idles while the reader is busy, and at most this many batches of raw pages
+# are held in memory.
+_BATCHES_PER_WORKER = 2
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,11 +91,20 @@ class RawPage:
 
 @dataclass(frozen=True, kw_only=True)
 class Rejected:
-    """A response that yielded no article, and why."""
+    """A response that yielded no article, and why.
+
+    Attributes:
+        url: the page's URL.
+        source: the source's name.
+        reason: why it holds no article.
+        status: the HTTP status when that is the reason (an error page), else None:
+            the page was fetched and is no article.
+    """
 
     url: str
     source: str
     reason: str
+    status: int | None = None
 
 
 def iter_raw_pages(path: Path, *, default_source: str | None = None) -> Iterator[RawPage]:
@@ -134,11 +156,22 @@ def iter_raw_pages(path: Path, *, default_source: str | None = None) -> Iterator
                 )
 
 
+def all_cores() -> int:
+    """Return the number of CPUs this process may use (for ``extract_warc(workers=…)``)."""
+    counter = getattr(os, "process_cpu_count", None)  # Python 3.13+
+    if counter is not None:
+        return int(counter() or 1)
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def extract_warc(
     path: Path,
     *,
     default_source: str | None = None,
     memory: BoilerplateMemory | None = None,
+    workers: int | None = None,
 ) -> Iterator[Article | Rejected]:
     """Extract the articles of a WARC file.
 
@@ -153,54 +186,120 @@ def extract_warc(
             when None, the URL's host without ``www.`` is used.
         memory: each source's boilerplate from earlier nights; what this file
             teaches is added to it (read ``memory.added`` afterwards to store it).
+        workers: processes that parse and extract pages: None or 1 works in this
+            process; N > 1 starts a pool of N (:func:`all_cores` for one per CPU).
+            The results are the same, in the same order.
 
     Yields:
-        An :class:`~extract.article.Article` or a :class:`Rejected` per candidate.
+        An :class:`~extract.article.Article` or a :class:`Rejected` per candidate,
+        in file order.
 
-    Each source's boilerplate (text blocks on most of its pages in this file, see
-    :mod:`extract.boilerplate`) is removed from its articles, so the file is read
-    whole before the first article is yielded; a page left with only boilerplate
-    is rejected.
+    Each source's boilerplate (text blocks and sections on most of its pages in this
+    file, see :mod:`extract.boilerplate`) is removed from its articles, so the file
+    is read whole before the first article is yielded; a page left with only
+    boilerplate is rejected.
 
     Raises:
+        ValueError: If ``workers`` is below 1.
         WarcReadError: If the file is corrupt or truncated, after everything before
             the damage has been yielded.
     """
-    outcomes: list[Article | Rejected] = []
-    blocks: dict[str, list[frozenset[str]]] = defaultdict(list)
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be None or at least 1, got {workers}; use all_cores()")
+    outcomes: list[tuple[Article | Rejected, PageChrome | None]] = []
+    learned: dict[str, list[frozenset[str]]] = defaultdict(list)
     damage: WarcReadError | None = None
+    candidates = (
+        page
+        for page in iter_raw_pages(path, default_source=default_source)
+        if page.kind is None or page.kind == "article"
+    )
     try:
-        for page in iter_raw_pages(path, default_source=default_source):
-            if page.kind is not None and page.kind != "article":
-                continue
-            reason = _rejection(page)
-            if reason:
-                outcomes.append(Rejected(url=page.url, source=page.source, reason=reason))
-                continue
-            try:
-                parsed = parse_page(
-                    page.body, url=page.url, content_type=page.headers.get("content-type")
-                )
-            except ExtractError as exc:
-                outcomes.append(Rejected(url=page.url, source=page.source, reason=str(exc)))
-                continue
-            # Every HTML page of the source teaches its chrome, article or not.
-            blocks[page.source].append(block_keys(parsed.tree))
-            outcomes.append(_extract_page(page, parsed))
+        for outcome, chrome in _processed(candidates, workers or 1):
+            if chrome is not None:
+                # Every HTML page of the source teaches its chrome, article or not.
+                learned[outcome.source].append(chrome.keys())
+            outcomes.append((outcome, chrome))
     except WarcReadError as exc:
         damage = exc  # what was read before the damage is still extracted
     memory = memory if memory is not None else BoilerplateMemory()
-    for source, sets in blocks.items():
+    for source, sets in learned.items():
         memory.learn(source, repeated_blocks(sets))
-    for outcome in outcomes:
+    for outcome, chrome in outcomes:
         if isinstance(outcome, Article):
             try:
-                outcome = without_boilerplate(outcome, memory.blocks(outcome.source))
+                outcome = without_boilerplate(outcome, memory.blocks(outcome.source), chrome)
             except NoArticleText as exc:
                 outcome = Rejected(url=outcome.fetched_url, source=outcome.source, reason=str(exc))
         yield outcome
     if damage is not None:
         raise damage
+
+
+_Processed = tuple[Article | Rejected, PageChrome | None]
+
+
+def _processed(pages: Iterator[RawPage], workers: int) -> Iterator[_Processed]:
+    """Each page's outcome and chrome, in order; in this process or a pool of ``workers``.
+
+    A :class:`WarcReadError` from ``pages`` is raised after the outcomes of every page
+    read before it.
+    """
+    if workers == 1:
+        yield from map(_process, pages)
+        return
+    # forkserver (spawn where it is missing): forking a process that runs threads
+    # (Prefect's, an HTTP client's) can deadlock the child.
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+        pending: deque[Future[list[_Processed]]] = deque()
+        damage: WarcReadError | None = None
+        try:
+            for batch in _batches(pages, _BATCH_PAGES):
+                pending.append(pool.submit(_process_batch, batch))
+                while len(pending) >= workers * _BATCHES_PER_WORKER:
+                    yield from pending.popleft().result()
+        except WarcReadError as exc:
+            damage = exc
+        while pending:
+            yield from pending.popleft().result()
+        if damage is not None:
+            raise damage
+
+
+def _batches(pages: Iterator[RawPage], size: int) -> Iterator[list[RawPage]]:
+    """Group ``pages``; on a WarcReadError, the pages read before it come first."""
+    batch: list[RawPage] = []
+    try:
+        for page in pages:
+            batch.append(page)
+            if len(batch) == size:
+                yield batch
+                batch = []
+    except WarcReadError:
+        if batch:
+            yield batch
+        raise
+    if batch:
+        yield batch
+
+
+def _process_batch(pages: Iterable[RawPage]) -> list[_Processed]:
+    """Process a batch of pages (run in a worker process)."""
+    return [_process(page) for page in pages]
+
+
+def _process(page: RawPage) -> _Processed:
+    """Check, parse and extract one candidate page; its chrome if it is HTML."""
+    reason = _rejection(page)
+    if reason:
+        status = page.status if page.status != 200 else None
+        return Rejected(url=page.url, source=page.source, reason=reason, status=status), None
+    try:
+        parsed = parse_page(page.body, url=page.url, content_type=page.headers.get("content-type"))
+    except ExtractError as exc:
+        return Rejected(url=page.url, source=page.source, reason=str(exc)), None
+    return _extract_page(page, parsed), page_chrome(parsed.tree)
 
 
 def _extract_page(page: RawPage, parsed: ParsedPage) -> Article | Rejected:

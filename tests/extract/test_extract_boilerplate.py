@@ -5,11 +5,15 @@ from pathlib import Path
 from extract import Article
 from extract.article import parse_page
 from extract.boilerplate import (
+    SECTION_PREFIX,
     BoilerplateMemory,
+    PageChrome,
     block_key,
     block_keys,
+    page_chrome,
     repeated_blocks,
     strip_blocks,
+    strip_chrome,
 )
 from extract.warc import Rejected, extract_warc
 from tests.extract.test_extract_warc import ours, record_bytes
@@ -105,3 +109,81 @@ def test_boilerplate_learned_on_one_night_applies_on_the_next(tmp_path: Path) ->
     assert isinstance(alone, Article), "without memory, one page cannot be judged"
     (judged,) = extract_warc(night2, memory=BoilerplateMemory(known={"harbour-news": learned}))
     assert isinstance(judged, Rejected) and "boilerplate" in judged.reason
+
+
+HEADLINES = [f"Headline number {n} about the council and the harbour" for n in range(40)]
+REMARKS = [
+    f"Reader remark {n}: I have lived here for {n} years and never saw this." for n in range(40)
+]
+
+
+def chrome_page(n: int, *, related_in_article: bool = False) -> bytes:
+    """A page with a related list and comments whose content changes from page to page."""
+    links = "".join(
+        f"<p><a href='/news/{k}'>{HEADLINES[(n * 5 + k) % 40]}</a></p>" for k in range(5)
+    )
+    related = f"<div><p><b>Related Links</b></p>{links}</div>"
+    comments = "".join(
+        f"<div class='post'><span>user{k}</span><p>{REMARKS[(n * 3 + k) % 40]}</p></div>"
+        for k in range(3)
+    )
+    return (
+        f"<html lang='en'><head><title>Story {n}</title></head><body>"
+        f"<div class='content'><h1>Story {n}</h1>{story(n)}"
+        f"{related if related_in_article else ''}</div>"
+        f"{'' if related_in_article else related}"
+        f"<div class='reader-posts'><h3>{n + 2} comments</h3>{comments}</div></body></html>"
+    ).encode()
+
+
+def test_sections_with_changing_content_are_learned_and_removed(tmp_path: Path) -> None:
+    chromes = [
+        page_chrome(parse_page(chrome_page(n), url=f"https://h.example/{n}").tree) for n in range(4)
+    ]
+    learned = repeated_blocks([c.keys() for c in chromes])
+    sections = {key for key in learned if key.startswith(SECTION_PREFIX)}
+    # The related list, the comments, and the article's own container ("Story #"
+    # heading), whose lines stay because they are most of the text.
+    assert len(sections) == 3
+    text = "\n".join(
+        ["Story 0, paragraph 0: the harbour board met.", HEADLINES[0], REMARKS[0], "Related Links"]
+    )
+    assert strip_chrome(text, learned, chromes[0]) == "Story 0, paragraph 0: the harbour board met."
+
+    path = tmp_path / "crawl.warc.gz"
+    path.write_bytes(
+        b"".join(
+            record_bytes(
+                f"https://harbour.example/news/{n}",
+                chrome_page(n, related_in_article=True),
+                wiredupe=ours("article"),
+            )
+            for n in range(4)
+        )
+    )
+    articles = [o for o in extract_warc(path) if isinstance(o, Article)]
+    assert len(articles) == 4
+    for article in articles:
+        assert article.text.count("berth") == 4, "every paragraph of the story stays"
+        assert "Headline number" not in article.text and "Reader remark" not in article.text
+
+
+def test_a_section_holding_most_of_the_text_is_the_article() -> None:
+    chrome = PageChrome(
+        blocks=frozenset(),
+        sections={"s:frame": frozenset({block_key("Paragraph one."), block_key("Paragraph two.")})},
+    )
+    text = "Paragraph one.\nParagraph two.\nA short teaser."
+    assert strip_chrome(text, frozenset({"s:frame"}), chrome) == text
+
+
+def test_a_frame_repeated_on_one_page_is_not_a_section() -> None:
+    groups = "".join(
+        f"<section class='group'><h2>Article content</h2><p>Part {k} of the story, "
+        "long enough to be a paragraph of its own.</p></section>"
+        for k in range(3)
+    )
+    html = f"<html><body><article>{groups}</article></body></html>".encode()
+    chrome = page_chrome(parse_page(html, url="https://h.example/1").tree)
+    assert not chrome.sections, "paragraph groups under one hidden heading are layout"
+    assert block_key("Article content") in chrome.blocks

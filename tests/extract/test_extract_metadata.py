@@ -179,3 +179,37 @@ def test_inserted_lines_are_not_article_text() -> None:
     assert "ADVERTISEMENT" not in article.text
     assert "Read more" not in article.text and "Oil slips" not in article.text
     assert "container volumes rose" in article.text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Anzeige",
+        "Lesen Sie auch: Ampeln tot, S-Bahnen stoppen",
+        "Mehr zum Thema: Baerbock zur UN",
+        "See also: Mining blasts shatter homes",
+        "Photo: AFP",
+        "Protesters gather outside parliament on Tuesday. Photo: Jane Doe/Reuters",
+        "Archivbild vom Montag. Foto: Max Muster/dpa",
+        "The harbour at dawn. © Getty Images",
+    ],
+)
+def test_inserted_line_rule_matches_publisher_lines(line: str) -> None:
+    from extract.settings import INSERTED_LINE
+
+    assert INSERTED_LINE.match(line), f"{line!r} is inserted by the publisher, not article text"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The photo: a grainy image of the suspect, released by police on Monday.",
+        "Police said the image showed the suspect. It was taken at 9pm.",
+        "Mehr als 300 Menschen kamen zum Thema Wohnungsnot ins Rathaus.",
+        "Advertisement revenue fell by 12% in the quarter, the company said.",
+    ],
+)
+def test_inserted_line_rule_keeps_sentences(line: str) -> None:
+    from extract.settings import INSERTED_LINE
+
+    assert not INSERTED_LINE.match(line), f"{line!r} is a sentence of an article"

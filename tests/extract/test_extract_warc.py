@@ -8,7 +8,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from extract import Article, WarcReadError
-from extract.warc import Rejected, extract_warc, iter_raw_pages
+from extract.warc import Rejected, all_cores, extract_warc, iter_raw_pages
 
 PARAGRAPHS = "".join(
     f"<p>Paragraph {i}: the council voted on Tuesday to extend the tram line to the harbour, "
@@ -172,3 +172,38 @@ def test_garbage_file_raises_typed_error(tmp_path):
 def test_missing_file_raises_typed_error(tmp_path):
     with pytest.raises(WarcReadError, match=r"missing\.warc"):
         list(iter_raw_pages(tmp_path / "missing.warc"))
+
+
+def test_a_pool_of_workers_gives_the_same_results_in_the_same_order(crawl_warc, tmp_path):
+    # More pages than one batch, so that several batches are in flight at once.
+    many = tmp_path / "many.warc.gz"
+    many.write_bytes(
+        crawl_warc.read_bytes()
+        + b"".join(
+            record_bytes(f"https://www.harbour.example/news/{n}", html(f"Tram {n}"))
+            for n in range(40)
+        )
+    )
+    single = list(extract_warc(many, workers=1))
+    assert len(single) == 44
+    assert list(extract_warc(many, workers=2)) == single
+    assert list(extract_warc(many)) == single
+
+
+def test_a_pool_keeps_what_came_before_the_damage(tmp_path):
+    records = [
+        record_bytes(f"https://www.harbour.example/{n}", html(f"Tram {n}")) for n in range(20)
+    ]
+    path = tmp_path / "cut.warc.gz"
+    path.write_bytes(b"".join(records[:-1]) + records[-1][: len(records[-1]) // 2])
+    seen = []
+    with pytest.raises(WarcReadError) as excinfo:
+        seen.extend(extract_warc(path, workers=2))
+    assert [a.url for a in seen] == [f"https://www.harbour.example/{n}" for n in range(19)]
+    assert excinfo.value.offset == sum(map(len, records[:-1]))
+
+
+def test_workers_must_be_positive(crawl_warc):
+    with pytest.raises(ValueError, match="all_cores"):
+        list(extract_warc(crawl_warc, workers=0))
+    assert all_cores() >= 1
