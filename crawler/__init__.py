@@ -1,10 +1,12 @@
 """wiredupe's crawler: the Scrapy project that fetches news sources into WARC archives.
 
 It owns the ``sources.toml`` schema and loader, the one generic spider
-(``wire``), its settings (robots.txt, throttling, retries), the raw-response
-archive (WARC) and the per-crawl fetch log. It imports nothing else of
-wiredupe: callers run a crawl as a child process (:func:`crawl_command`,
-:func:`crawl_env`) and read its outputs (:func:`crawl_outputs`).
+(``wire``), its settings (robots.txt and its ``Crawl-delay``, throttling,
+retries with backoff, conditional requests for feeds and sitemaps across
+nights), the raw-response archive (WARC) and the per-crawl fetch log. It
+imports nothing else of wiredupe: callers run a crawl as a child process
+(:func:`crawl_command`, :func:`crawl_env`) and read its outputs
+(:func:`crawl_outputs`).
 """
 
 from crawler.errors import CrawlerError, CrawlSetupError, SourcesError, SpiderArgumentError

@@ -10,13 +10,20 @@ Plain functions over response bodies, no Scrapy engine involved:
   and paths that are obviously not articles.
 
 Scraped documents are untrusted: nothing here resolves external entities or
-touches the network or the file system.
+touches the network or the file system. A feed or sitemap that declares
+entities in its DTD (``<!ENTITY``: the "billion laughs" expansion bomb, or an
+external entity such as ``file:///etc/passwd``) is refused before any parser
+sees it: no news feed needs them, and refusing is safer than trusting each
+parser's expansion limits (feedparser's lenient fallback parser would read
+such a feed's items).
 """
 
 from __future__ import annotations
 
 import calendar
+import codecs
 import io
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,6 +42,7 @@ __all__ = [
     "FeedLinks",
     "Link",
     "SitemapLinks",
+    "entity_problem",
     "feed_links",
     "iso_hint",
     "section_links",
@@ -60,6 +68,11 @@ _NON_ARTICLE_PATTERNS = (
 
 _GZIP_MAGIC = b"\x1f\x8b\x08"
 
+# An entity declaration inside a DOCTYPE's internal subset (before the root element).
+_ENTITY_DECLARATION = re.compile(rb"<!DOCTYPE[^>\[]*\[[^\]]*?<!ENTITY", re.IGNORECASE)
+# How much of a document may precede the root element: the XML declaration, comments, the DTD.
+_PROLOG_BYTES = 64 * 1024
+
 
 @dataclass(frozen=True, kw_only=True)
 class Link:
@@ -68,10 +81,12 @@ class Link:
     Attributes:
         url: absolute URL, as found (not yet normalised).
         published: publication time hint (ISO 8601), when the document gave one.
+        lastmod: a plain sitemap's ``<lastmod>`` (ISO 8601), when it gave one.
     """
 
     url: str
     published: str | None = None
+    lastmod: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,6 +133,9 @@ def feed_links(body: bytes, *, url: str, content_type: str | None = None) -> Fee
     Returns:
         The links, and a problem when the document is not a usable feed.
     """
+    refused = entity_problem(body)
+    if refused:
+        return FeedLinks(problem=f"refused feed ({refused})")
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
@@ -140,7 +158,9 @@ def sitemap_links(body: bytes, *, max_size: int = 0) -> SitemapLinks:
     """Return the ``<loc>`` entries of a sitemap, sitemap index or news sitemap.
 
     A gzip-compressed body (``.xml.gz``) is decompressed first. In a news
-    sitemap, ``news:publication_date`` becomes the link's hint.
+    sitemap, ``news:publication_date`` becomes the link's hint; an entry's
+    ``<lastmod>`` is kept apart (it says when the page changed, not when the
+    story was published).
 
     Args:
         body: the document as received.
@@ -155,6 +175,9 @@ def sitemap_links(body: bytes, *, max_size: int = 0) -> SitemapLinks:
         except (OSError, EOFError, ValueError) as exc:
             # scrapy raises a ValueError subclass when max_size is exceeded
             return SitemapLinks(problem=f"malformed sitemap (gzip: {exc})")
+    refused = entity_problem(body)
+    if refused:
+        return SitemapLinks(problem=f"refused sitemap ({refused})")
     try:
         sitemap = Sitemap(body)
         entries = [entry for entry in sitemap if entry.get("loc")]
@@ -174,7 +197,12 @@ def sitemap_links(body: bytes, *, max_size: int = 0) -> SitemapLinks:
         )
     dates = _news_publication_dates(body) if kind == "urlset" else {}
     links = tuple(
-        Link(url=entry["loc"], published=iso_hint(dates.get(entry["loc"]))) for entry in entries
+        Link(
+            url=entry["loc"],
+            published=iso_hint(dates.get(entry["loc"])),
+            lastmod=iso_hint(entry.get("lastmod")),
+        )
+        for entry in entries
     )
     return SitemapLinks(type=kind, links=links)
 
@@ -211,6 +239,28 @@ def section_links(response: TextResponse, *, exclude: Iterable[str] = ()) -> tup
             continue  # the site root is the home page, not an article
         links.append(url)
     return tuple(links)
+
+
+def entity_problem(body: bytes) -> str | None:
+    """Return why an XML document must not be parsed, or ``None`` when it declares no entities.
+
+    Args:
+        body: the document as received (UTF-8, UTF-16 with a BOM, or any ASCII-compatible
+            encoding).
+
+    Returns:
+        A reason naming the attack the declarations allow, or ``None``.
+
+    Example:
+        >>> entity_problem(b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>')
+        'declares XML entities in its DTD (external entity or expansion bomb); not parsed'
+    """
+    prolog = body[:_PROLOG_BYTES]
+    if prolog.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        prolog = prolog.decode("utf-16", errors="replace").encode("utf-8")
+    if _ENTITY_DECLARATION.search(prolog):
+        return "declares XML entities in its DTD (external entity or expansion bomb); not parsed"
+    return None
 
 
 def iso_hint(text: str | None) -> str | None:

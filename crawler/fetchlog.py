@@ -8,12 +8,30 @@
 ``{out_dir}/{source}.stats.json`` is written when the spider closes::
 
     {"source": "...", "started": "...", "finished": "...", "finish_reason": "finished",
-     "discovered": 12,                 # distinct article URLs found
-     "fetched": 9,                     # responses archived with status < 400, all kinds
+     "discovered": 12,
+     "fetched": 9,
      "fetched_by_kind": {"article": 6, "feed": 2, "sitemap": 1},
-     "skipped": {"robots": 1, "seen": 2},   # by outcome
-     "errors": 2,                      # http_error + error lines
-     "errors_by_outcome": {"http_error": 1, "error": 1}}
+     "not_modified": 2,
+     "skipped": {"robots": 1, "seen": 2},
+     "errors": 4,
+     "errors_by_outcome": {"http_error": 1, "timeout": 1, "not_html": 1, "error": 1}}
+
+Its keys:
+
+- ``source``: the source's name;
+- ``started``, ``finished``: ISO 8601 times (UTC) the crawl opened and closed;
+- ``finish_reason``: Scrapy's reason, ``"finished"`` for a crawl that ran to its end;
+- ``discovered``: distinct article URLs with a fetch-log line, whatever their outcome;
+- ``fetched``: ``fetched`` lines, responses archived with status < 400, all kinds;
+- ``fetched_by_kind``: ``fetched`` lines by kind (``article``, ``feed``, ``sitemap``,
+  ``section``), kinds without any left out;
+- ``not_modified``: feeds and sitemaps that answered ``304`` (or were still fresh)
+  and were read from the HTTP cache instead of being archived again;
+- ``skipped``: URLs deliberately not fetched, by outcome (``robots``, ``offsite``,
+  ``seen``, ``filtered``, ``capped``), outcomes without any left out;
+- ``errors``: lines of every error outcome (``http_error``, ``not_html``, ``empty``,
+  ``too_large``, ``timeout``, ``redirects``, ``error``);
+- ``errors_by_outcome``: those lines by outcome, outcomes without any left out.
 """
 
 from __future__ import annotations
@@ -28,7 +46,8 @@ from typing import TYPE_CHECKING, Self, TextIO, cast
 from scrapy import Request, signals
 
 from crawler.errors import CrawlSetupError
-from crawler.items import FetchedResponse, FetchEvent, Kind
+from crawler.failures import redirect_chain
+from crawler.items import ERROR_OUTCOMES, SKIP_OUTCOMES, FetchedResponse, FetchEvent, Kind, Outcome
 from crawler.meta import FOUND_ON_META, KIND_META
 from crawler.outputs import outputs_from_settings
 
@@ -37,16 +56,14 @@ if TYPE_CHECKING:
 
 __all__ = ["FetchLogPipeline"]
 
-_SKIPS = ("robots", "offsite", "seen", "filtered", "capped")
-_ERRORS = ("http_error", "error")
-
 
 class FetchLogPipeline:
     """Item pipeline writing one fetch-log line per event, and the statistics at close.
 
     :class:`FetchedResponse` items are logged through :meth:`FetchedResponse.to_event`,
     :class:`FetchEvent` items as they are. Requests the scheduler drops as duplicates
-    (a redirect to a URL already fetched) are logged as ``filtered``.
+    are logged as ``redirects`` when they came back to a URL of their own redirect
+    chain (a loop), else as ``filtered`` (a redirect to a URL already requested).
 
     Args:
         fetch_log: the JSON-lines file to write (replaced if it exists).
@@ -96,15 +113,20 @@ class FetchLogPipeline:
         kind = request.meta.get(KIND_META)
         if kind is None or self._file is None:
             return
-        requested = request.meta.get("redirect_urls", [request.url])[0]
+        redirected_from: list[str] = request.meta.get("redirect_urls", [])
+        requested = (redirected_from or [request.url])[0]
+        outcome: Outcome = "filtered"
+        reason = f"duplicate: {request.url} was already requested in this crawl"
+        if request.url in redirected_from:
+            outcome, reason = "redirects", f"redirect loop: {redirect_chain(request)}"
         self._write(
             FetchEvent(
                 source=self._source,
                 kind=cast(Kind, kind),
                 url=requested,
                 final_url=request.url if request.url != requested else None,
-                outcome="filtered",
-                reason=f"duplicate: {request.url} was already requested in this crawl",
+                outcome=outcome,
+                reason=reason,
                 time=datetime.now(UTC),
                 found_on=request.meta.get(FOUND_ON_META),
             )
@@ -126,16 +148,18 @@ class FetchLogPipeline:
             "discovered": len(self._articles),
             "fetched": self._outcomes["fetched"],
             "fetched_by_kind": dict(sorted(self._fetched_by_kind.items())),
-            "skipped": {name: self._outcomes[name] for name in _SKIPS if self._outcomes[name]},
-            "errors": sum(self._outcomes[name] for name in _ERRORS),
-            "errors_by_outcome": {
-                name: self._outcomes[name] for name in _ERRORS if self._outcomes[name]
-            },
+            "not_modified": self._outcomes["not_modified"],
+            "skipped": self._counts(SKIP_OUTCOMES),
+            "errors": sum(self._outcomes[name] for name in ERROR_OUTCOMES),
+            "errors_by_outcome": self._counts(ERROR_OUTCOMES),
         }
         self._stats_path.parent.mkdir(parents=True, exist_ok=True)
         partial = self._stats_path.with_name(self._stats_path.name + ".partial")
         partial.write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
         os.replace(partial, self._stats_path)
+
+    def _counts(self, outcomes: tuple[Outcome, ...]) -> dict[str, int]:
+        return {name: self._outcomes[name] for name in outcomes if self._outcomes[name]}
 
     def _write(self, event: FetchEvent) -> None:
         if self._file is None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-__all__ = ["FetchEvent", "FetchedResponse", "Kind", "Outcome"]
+__all__ = ["ERROR_OUTCOMES", "SKIP_OUTCOMES", "FetchEvent", "FetchedResponse", "Kind", "Outcome"]
 
 # What a URL was fetched as: the discovery documents, or an article.
 Kind = Literal["article", "feed", "sitemap", "section"]
@@ -19,14 +19,33 @@ Kind = Literal["article", "feed", "sitemap", "section"]
 # What happened to one attempted URL; one fetch-log line each.
 Outcome = Literal[
     "fetched",  # a response with status < 400 was archived
+    "not_modified",  # a feed or sitemap answered 304: read from the cache, not archived again
     "http_error",  # a response with status >= 400 was archived (after retries)
     "robots",  # robots.txt disallows the URL for our user agent
     "offsite",  # the URL is not on one of the source's sites
-    "seen",  # the URL is in the seen file: already stored by an earlier run
-    "filtered",  # not an article by the source's allow/deny rules, or a duplicate request
+    "seen",  # the URL (or where it redirects) is in the seen file: stored by an earlier run
+    "filtered",  # allow/deny rules, a sitemap lastmod outside the window, or a duplicate request
     "capped",  # max_articles was reached
-    "error",  # no usable response: network error, timeout, too large, malformed feed/sitemap
+    "not_html",  # an article response that is not an HTML page (PDF, image...): not archived
+    "empty",  # an article response with an empty body: not archived
+    "too_large",  # the response was over DOWNLOAD_MAXSIZE: download cancelled
+    "timeout",  # no response within DOWNLOAD_TIMEOUT, after retries
+    "redirects",  # a redirect loop, or more than REDIRECT_MAX_TIMES redirects
+    "error",  # anything else: network error, malformed or refused feed/sitemap
 ]
+
+# Outcomes of URLs deliberately not fetched.
+SKIP_OUTCOMES: tuple[Outcome, ...] = ("robots", "offsite", "seen", "filtered", "capped")
+# Outcomes of URLs that were fetched (or tried) without a usable result.
+ERROR_OUTCOMES: tuple[Outcome, ...] = (
+    "http_error",
+    "not_html",
+    "empty",
+    "too_large",
+    "timeout",
+    "redirects",
+    "error",
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +66,7 @@ class FetchedResponse:
         published: publication time hint (ISO 8601) from a feed or news sitemap.
         found_on: the feed, sitemap or page the URL was discovered on.
         problem: why a 2xx response could not be used (e.g. a malformed feed).
+        attempts: how many times the URL was requested (1 + retries).
     """
 
     source: str
@@ -62,6 +82,7 @@ class FetchedResponse:
     published: str | None = None
     found_on: str | None = None
     problem: str | None = None
+    attempts: int = 1
 
     @property
     def redirected(self) -> bool:
@@ -73,6 +94,8 @@ class FetchedResponse:
         outcome: Outcome
         if self.status >= 400:
             outcome, reason = "http_error", f"HTTP {self.status}"
+            if self.attempts > 1:
+                reason += f", gave up after {self.attempts} attempts"
         elif self.problem:
             outcome, reason = "error", self.problem
         else:

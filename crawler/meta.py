@@ -10,6 +10,7 @@ __all__ = [
     "FOUND_ON_META",
     "KEY_META",
     "KIND_META",
+    "REVALIDATED_META",
     "SITEMAP_DEPTH_META",
     "WIRE_HEADERS_META",
 ]
@@ -23,3 +24,7 @@ SITEMAP_DEPTH_META = "wiredupe_sitemap_depth"  # sitemaps: nesting level below a
 # Set by WireCaptureMiddleware on each final response's request.
 WIRE_HEADERS_META = "wiredupe_wire_headers"  # headers as received, before decoding
 FETCHED_AT_META = "wiredupe_fetched_at"  # arrival time (timezone-aware datetime)
+
+# Set by DiscoveryCacheMiddleware when a cached feed or sitemap was revalidated: the
+# status the network answered (304: unchanged), or the exception text when it failed.
+REVALIDATED_META = "wiredupe_revalidated"

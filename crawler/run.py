@@ -38,6 +38,7 @@ def crawl_command(
     out_dir: Path,
     seen_file: Path | None = None,
     settings: Mapping[str, str] | None = None,
+    cache_dir: Path | None = None,
 ) -> list[str]:
     """Return the argv that crawls one source with the ``wire`` spider.
 
@@ -47,6 +48,10 @@ def crawl_command(
         out_dir: where the WARC, fetch log and statistics go (created if missing).
         seen_file: a file of URLs already stored, one per line, not fetched again.
         settings: Scrapy settings to override, passed as ``-s KEY=VALUE``.
+        cache_dir: a folder kept from night to night (created if missing): feeds and
+            sitemaps are cached there and asked for conditionally the next time
+            (``HTTPCACHE_ENABLED``, ``HTTPCACHE_DIR``); ``None`` for no cache.
+            Pass the same folder for every crawl of a source; ``settings`` win.
 
     Returns:
         ``[sys.executable, "-m", "scrapy", "crawl", "wire", "-a", ..., "-s", ...]``,
@@ -67,7 +72,14 @@ def crawl_command(
     ]
     if seen_file is not None:
         argv += ["-a", f"seen_file={seen_file}"]
-    for key, value in (settings or {}).items():
+    overrides: dict[str, str] = {}
+    if cache_dir is not None:
+        overrides |= {
+            "HTTPCACHE_ENABLED": "True",
+            "HTTPCACHE_DIR": str(Path(cache_dir).resolve()),
+            "HTTPCACHE_POLICY": "scrapy.extensions.httpcache.RFC2616Policy",
+        }
+    for key, value in (overrides | dict(settings or {})).items():
         argv += ["-s", f"{key}={value}"]
     return argv
 

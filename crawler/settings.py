@@ -28,10 +28,24 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0  # one request in flight per site on avera
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"  # a failure the fetch log records is not a crawler error
+# Exponential backoff (crawler.retry): an overloaded site gets 2 s, then 4 s, before a retry.
+RETRY_BACKOFF_BASE = 2.0
+RETRY_BACKOFF_MAX = 60.0  # never park a request for longer than a minute
 DOWNLOAD_TIMEOUT = 30  # seconds; a news page that takes longer is not worth the slot
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # 10 MB: no article or feed is bigger, a video is
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024  # log pages that are unusually large
 REDIRECT_MAX_TIMES = 5  # news URLs redirect once or twice (http->https, slug changes)
+
+# Plain sitemaps list a site's whole archive: only entries whose <lastmod> is within the
+# last week are articles of the night (entries without a lastmod are kept); 0 keeps all.
+WIREDUPE_LASTMOD_DAYS = 7
+
+# Conditional requests across nights for feeds and sitemaps (crawler.cache): the HTTP
+# cache is off here, crawl_command(cache_dir=...) turns it on with a persistent folder.
+HTTPCACHE_ENABLED = False
+HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"  # revalidate with ETag/dates
+HTTPCACHE_STORAGE = "scrapy.extensions.httpcache.FilesystemCacheStorage"
 
 # Articles are public pages: cookies only bring consent walls and tracking.
 COOKIES_ENABLED = False
@@ -47,6 +61,19 @@ DOWNLOADER_MIDDLEWARES = {
     # Between RedirectMiddleware (600) and HttpCompressionMiddleware (590): sees final
     # responses before their body is decoded, to archive the headers as received.
     "crawler.middlewares.WireCaptureMiddleware": 595,
+    # Next to RetryMiddleware (550): retried requests wait 2 s, 4 s... before going out.
+    "crawler.retry.RetryBackoffMiddleware": 551,
+    # An article redirected to a URL stored by an earlier run is not downloaded again.
+    "crawler.redirects.SeenRedirectMiddleware": 560,
+    # Scrapy's HTTP cache, narrowed to feeds and sitemaps, at its own priority.
+    "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware": None,
+    "crawler.cache.DiscoveryCacheMiddleware": 900,
+}
+EXTENSIONS = {
+    # robots.txt Crawl-delay becomes the host's delay; AutoThrottle keeps it as a floor.
+    "crawler.throttle.RobotsCrawlDelay": 0,
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.throttle.FlooredAutoThrottle": 0,
 }
 ITEM_PIPELINES = {
     "crawler.archive.WarcArchivePipeline": 100,  # archive first: the WARC is the record

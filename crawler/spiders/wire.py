@@ -10,9 +10,14 @@ Articles are requested only when discovery is over (on ``spider_idle``): by then
 every feed and sitemap has been read, so each article carries the publication
 hint of whichever document gave one, whatever order the responses came in. The
 spider does no I/O of its own: it yields requests, one
-:class:`~crawler.items.FetchedResponse` per response and one
-:class:`~crawler.items.FetchEvent` per URL skipped or failed; the item
-pipelines archive and log them.
+:class:`~crawler.items.FetchedResponse` per response worth archiving and one
+:class:`~crawler.items.FetchEvent` per URL skipped, failed or not archived; the
+item pipelines archive and log them.
+
+Not archived: an article response that is not an HTML page or is empty
+(:mod:`crawler.content`), and a feed or sitemap that the HTTP cache revalidated
+(``not_modified``, :mod:`crawler.cache`): its links are still read from the
+cached copy, so an article that failed last night is tried again.
 """
 
 from __future__ import annotations
@@ -23,24 +28,28 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import Request, Spider, signals
-from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from crawler.cache import CACHED_KINDS
+from crawler.content import article_body_problem
 from crawler.discovery import Link, feed_links, section_links, sitemap_links
 from crawler.errors import SpiderArgumentError
+from crawler.failures import attempts, failure_outcome
 from crawler.items import FetchedResponse, FetchEvent, Kind, Outcome
 from crawler.meta import (
     FETCHED_AT_META,
     FOUND_ON_META,
     KEY_META,
     KIND_META,
+    REVALIDATED_META,
     SITEMAP_DEPTH_META,
     WIRE_HEADERS_META,
 )
 from crawler.middlewares import header_pairs
 from crawler.outputs import OUT_DIR_SETTING, SOURCE_SETTING
-from crawler.policy import ArticlePolicy
+from crawler.policy import ArticlePolicy, newest_lastmod
 from crawler.sources import Source, get_source, load_sources
 from crawler.urls import load_seen_urls
 
@@ -48,10 +57,14 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from twisted.python.failure import Failure
 
-__all__ = ["WireSpider"]
+__all__ = ["LASTMOD_DAYS_SETTING", "WireSpider"]
 
 # A sitemap index may list further indexes; real sites nest one or two levels.
 _MAX_SITEMAP_DEPTH = 3
+# Sent with feed and sitemap requests: a cached copy is revalidated, never assumed fresh.
+_REVALIDATE = {"Cache-Control": "max-age=0"}
+# The setting of the recent window of plain sitemaps' <lastmod>, in days.
+LASTMOD_DAYS_SETTING = "WIREDUPE_LASTMOD_DAYS"
 
 _Item = FetchedResponse | FetchEvent
 _Output = Request | FetchedResponse | FetchEvent
@@ -97,8 +110,8 @@ class WireSpider(Spider):
             load_sources(Path(sources_file)), source, origin=sources_file
         )
         self.out_dir = Path(out_dir)
-        seen = load_seen_urls(Path(seen_file)) if seen_file else frozenset()
-        self.policy = ArticlePolicy(self.source, seen=seen)
+        self.seen = load_seen_urls(Path(seen_file)) if seen_file else frozenset()
+        self.policy = ArticlePolicy(self.source, seen=self.seen)
         self._pending: list[Request] = []  # article requests held until discovery is over
 
     @classmethod
@@ -108,6 +121,12 @@ class WireSpider(Spider):
         # Settings are still mutable here: Scrapy freezes them after creating the spider.
         crawler.settings.set(OUT_DIR_SETTING, str(spider.out_dir), priority="spider")
         crawler.settings.set(SOURCE_SETTING, spider.source.name, priority="spider")
+        # The policy of __init__ again, now with the settings' recent window of sitemaps.
+        spider.policy = ArticlePolicy(
+            spider.source,
+            seen=spider.seen,
+            lastmod_days=crawler.settings.getfloat(LASTMOD_DAYS_SETTING),
+        )
         crawler.signals.connect(spider.release_articles, signal=signals.spider_idle)
         return spider
 
@@ -147,7 +166,7 @@ class WireSpider(Spider):
             self.logger.warning("Skipping feed %s: %s", response.url, found.problem)
         elif found.warning:
             self.logger.info("Feed %s read leniently: %s", response.url, found.warning)
-        yield self._fetched(response, problem=found.problem)
+        yield self._discovery_record(response, problem=found.problem)
         yield from self._articles(found.links, found_on=response.url)
 
     def parse_sitemap(self, response: Response) -> Iterator[_Output]:
@@ -156,9 +175,10 @@ class WireSpider(Spider):
         found = sitemap_links(response.body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
         if found.problem:
             self.logger.warning("Skipping sitemap %s: %s", response.url, found.problem)
-        yield self._fetched(response, problem=found.problem)
+        yield self._discovery_record(response, problem=found.problem)
         if found.type == "urlset":
-            yield from self._articles(found.links, found_on=response.url)
+            newest = newest_lastmod(link.lastmod for link in found.links)
+            yield from self._articles(found.links, found_on=response.url, newest_lastmod=newest)
         elif found.type == "sitemapindex":
             depth = response.meta.get(SITEMAP_DEPTH_META, 0) + 1
             for link in found.links:
@@ -177,14 +197,30 @@ class WireSpider(Spider):
         yield from self._articles((Link(url=url) for url in links), found_on=response.url)
 
     def parse_article(self, response: Response) -> Iterator[_Output]:
-        """Archive an article."""
-        yield self._fetched(response)
+        """Archive an article; only log a response that is not an HTML page or is empty."""
+        content_type = response.headers.get("Content-Type")
+        problem = article_body_problem(
+            response.body, content_type.decode("latin-1") if content_type else None
+        )
+        if problem is None:
+            yield self._fetched(response)
+            return
+        self.logger.info("Not archiving %s: %s", response.url, problem.reason)
+        yield self._event(
+            response.url,
+            "article",
+            problem.outcome,
+            problem.reason,
+            request=response.request,
+            status=response.status,
+        )
 
     def on_error(self, failure: Failure) -> Iterator[_Item]:
         """Record a request that produced no usable response.
 
-        An HTTP error status is archived like any response (``http_error``); a
-        robots.txt refusal is logged as ``robots``; anything else as ``error``.
+        An HTTP error status is archived like any response (``http_error``);
+        anything else is logged with the outcome :func:`~crawler.failures.failure_outcome`
+        names (``robots``, ``seen``, ``redirects``, ``timeout``, ``too_large``, ``error``).
         """
         request: Request = failure.request  # type: ignore[attr-defined]  # set by Scrapy
         if failure.check(HttpError):
@@ -192,17 +228,22 @@ class WireSpider(Spider):
             yield self._fetched(response, request=request)
             return
         error = failure.value
-        outcome: Outcome = "error"
-        if isinstance(error, IgnoreRequest) and "robots.txt" in str(error):
-            outcome = "robots"
-        reason = str(error) if outcome == "robots" else f"{type(error).__name__}: {error}"
-        if outcome == "error":
+        assert error is not None  # a Failure always wraps an exception
+        outcome, reason = failure_outcome(error, request, self.settings)
+        if outcome not in {"robots", "seen"}:
             self.logger.warning("Failed %s: %s", request.url, reason)
         yield self._event(request.url, request.meta[KIND_META], outcome, reason, request=request)
 
-    def _articles(self, links: Iterable[Link], *, found_on: str) -> Iterator[_Output]:
+    def _articles(
+        self, links: Iterable[Link], *, found_on: str, newest_lastmod: str | None = None
+    ) -> Iterator[_Output]:
         for link in links:
-            decision = self.policy.consider(link.url, published=link.published)
+            decision = self.policy.consider(
+                link.url,
+                published=link.published,
+                lastmod=link.lastmod,
+                newest_lastmod=newest_lastmod,
+            )
             if decision is None:
                 continue  # already considered in this crawl
             if decision.skip is not None:
@@ -238,6 +279,7 @@ class WireSpider(Spider):
             url,
             callback=callbacks[kind],
             errback=self.on_error,
+            headers=_REVALIDATE if kind in CACHED_KINDS else None,
             meta={KIND_META: kind, FOUND_ON_META: found_on, SITEMAP_DEPTH_META: depth},
         )
 
@@ -249,6 +291,22 @@ class WireSpider(Spider):
             reason = "sitemap is not on one of the source's sites"
             return self._event(url, "sitemap", "offsite", reason, found_on=found_on)
         return self._discovery_request(url, "sitemap", found_on=found_on, depth=depth)
+
+    def _discovery_record(self, response: Response, *, problem: str | None) -> _Item:
+        """Return the record of a feed or sitemap: archived, or only logged when from the cache."""
+        if "cached" not in response.flags:
+            return self._fetched(response, problem=problem)
+        outcome, reason, status = _cached_copy_outcome(response.meta.get(REVALIDATED_META))
+        if problem:
+            reason += f"; {problem}"
+        return self._event(
+            response.url,
+            response.meta[KIND_META],
+            outcome,
+            reason,
+            request=response.request,
+            status=status,
+        )
 
     def _fetched(
         self, response: Response, *, request: Request | None = None, problem: str | None = None
@@ -275,6 +333,7 @@ class WireSpider(Spider):
             published=published,
             found_on=meta.get(FOUND_ON_META),
             problem=problem,
+            attempts=attempts(request),
         )
 
     def _event(
@@ -286,11 +345,15 @@ class WireSpider(Spider):
         *,
         request: Request | None = None,
         found_on: str | None = None,
+        status: int | None = None,
     ) -> FetchEvent:
         published = None
+        final_url = None
         if request is not None:
             found_on = request.meta.get(FOUND_ON_META)
-            url = request.meta.get("redirect_urls", [url])[0]
+            requested = request.meta.get("redirect_urls", [url])[0]
+            final_url = url if url != requested else None
+            url = requested
             if kind == "article":
                 published = self.policy.published(request.meta[KEY_META])
         return FetchEvent(
@@ -300,9 +363,29 @@ class WireSpider(Spider):
             outcome=outcome,
             reason=reason,
             time=datetime.now(UTC),
+            status=status,
+            final_url=final_url,
             published=published,
             found_on=found_on,
         )
+
+
+def _cached_copy_outcome(revalidated: int | str | None) -> tuple[Outcome, str, int | None]:
+    """Return the outcome, reason and status of a feed or sitemap read from the HTTP cache.
+
+    Args:
+        revalidated: what the network answered the revalidation (see
+            :data:`~crawler.meta.REVALIDATED_META`): a status, an exception's text,
+            or ``None`` when the cached copy was used without asking.
+    """
+    unchanged = "links read from the copy cached by an earlier crawl"
+    if revalidated == 304:
+        return "not_modified", f"HTTP 304 Not Modified; {unchanged}", 304
+    if isinstance(revalidated, int):
+        return "http_error", f"HTTP {revalidated}; {unchanged}", revalidated
+    if revalidated:
+        return "error", f"{revalidated}; {unchanged}", None
+    return "not_modified", f"still fresh; {unchanged}", None
 
 
 def _content_encoding(headers: Iterable[tuple[str, str]]) -> tuple[str, ...]:

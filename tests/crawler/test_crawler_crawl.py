@@ -6,11 +6,12 @@ import os
 import subprocess
 from collections import Counter
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from crawler_harness import Crawl
 
-from crawler import crawl_command, crawl_env
+from crawler import Outcome, crawl_command, crawl_env
 from demo.server import DemoWeb
 
 RUNS = ("alpha", "alpha-seen", "beta", "gamma", "gamma-capped")
@@ -36,7 +37,7 @@ def test_each_url_is_archived_and_logged_once(crawls: dict[str, Crawl], name: st
 
 
 def test_fetch_log_lines_have_the_documented_fields(crawls: dict[str, Crawl]) -> None:
-    outcomes = {"fetched", "http_error", "robots", "offsite", "seen", "filtered", "capped", "error"}
+    outcomes = set(get_args(Outcome))
     for crawl in crawls.values():
         for line in crawl.log:
             assert {"url", "source", "kind", "status", "outcome", "reason", "time"} <= line.keys()

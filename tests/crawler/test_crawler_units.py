@@ -91,7 +91,9 @@ def test_feed_links_never_resolves_external_entities(tmp_path: Path) -> None:
 <rss version="2.0"><channel><title>&xxe;</title>
 <item><title>&xxe;</title><link>http://e.com/&xxe;</link></item></channel></rss>""".encode()
     found = feed_links(body, url="http://e.com/rss", content_type="application/xml")
-    assert all("TOP-SECRET" not in link.url for link in found.links)
+    assert found.links == ()
+    assert found.problem is not None and found.problem.startswith("refused feed")
+    assert "TOP-SECRET" not in found.problem
 
 
 def test_feed_links_reports_a_malformed_feed() -> None:
@@ -100,20 +102,34 @@ def test_feed_links_reports_a_malformed_feed() -> None:
     assert found.problem and found.problem.startswith("malformed feed")
 
 
-def test_sitemap_links_gzip_and_entities(tmp_path: Path) -> None:
+def test_sitemap_links_gzip() -> None:
+    body = b"""<?xml version="1.0"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
+        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+<url><loc>http://e.com/a</loc><lastmod>2025-11-20T08:00:00Z</lastmod><news:news>
+<news:publication_date>2025-11-21</news:publication_date></news:news></url>
+<url><loc>http://e.com/b</loc></url>
+</urlset>"""
+    found = sitemap_links(gzip.compress(body))
+    assert found.type == "urlset"
+    assert [link.url for link in found.links] == ["http://e.com/a", "http://e.com/b"]
+    assert found.links[0].published == "2025-11-21"
+    assert found.links[0].lastmod == "2025-11-20T08:00:00+00:00"
+    assert found.links[1].lastmod is None
+
+
+def test_sitemap_with_entity_declarations_is_refused_unread(tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET")
     body = f"""<?xml version="1.0"?>
 <!DOCTYPE urlset [<!ENTITY xxe SYSTEM "file://{secret}">]>
-<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
-        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
-<url><loc>http://e.com/a&xxe;</loc><news:news>
-<news:publication_date>2025-11-21</news:publication_date></news:news></url>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<url><loc>http://e.com/a&xxe;</loc></url>
 </urlset>""".encode()
     found = sitemap_links(gzip.compress(body))
-    assert found.type == "urlset"
-    assert [link.url for link in found.links] == ["http://e.com/a"]
-    assert found.links[0].published == "2025-11-21"
+    assert (found.type, found.links) == (None, ())
+    assert found.problem is not None and found.problem.startswith("refused sitemap")
+    assert "TOP-SECRET" not in found.problem
 
 
 def test_sitemap_links_index() -> None:
