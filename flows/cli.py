@@ -144,7 +144,10 @@ def _prefect_env(database_url: str) -> None:
 
 
 def _print_run_summary(summary: dict[str, Any], console: Console) -> None:
+    from flows.output import sources_table
+
     stored, grouped = summary["stored"], summary["grouped"]
+    sources_table(summary["by_source"], console)
     total = {k: sum(stored[k].values()) for k in ("stored", "already_stored", "rejected")}
     console.print(
         f"run {summary['run_id']}: {summary.get('status', '')}: "
@@ -200,6 +203,7 @@ def ingest(
         db_url=settings.database.url,
         dedupe=settings.dedupe,
         on_error=lambda e: err.print(str(e), markup=False),
+        workers=settings.extract.workers,
     )
     grouped = summary.grouped
     _stdout().print(
@@ -209,6 +213,47 @@ def ingest(
         f"{grouped.new_groups if grouped else 0} new groups, "
         f"{grouped.grown_groups if grouped else 0} groups grew"
     )
+
+
+@app.command()
+@_one_line_errors
+def sources(
+    sources_file: Annotated[
+        Path | None,
+        typer.Option("--sources", help="Also list the sources of this file not crawled yet."),
+    ] = None,
+    db: DbOption = None,
+    runs: Annotated[int, typer.Option(min=1, help="The last N runs of each source.")] = 1,
+    fmt: Annotated[GroupFormat, typer.Option("--format", help="Output format.")] = (
+        GroupFormat.table
+    ),
+) -> None:
+    """Per source and run: discovered, fetched, stored, skipped by reason, errors."""
+    import storage
+    from flows.output import sources_table, write_records
+    from flows.report import counts_text, source_history
+    from flows.stages import open_store
+
+    settings = _settings(sources_file, db)
+    with open_store(settings.database.url) as sessions, sessions() as session:
+        recent = storage.list_runs(session, limit=max(100, 10 * runs), kind="run")
+        totals = storage.articles_by_source(session)
+    records = source_history(
+        recent,
+        configured=[s.name for s in settings.sources],
+        per_source=runs,
+        totals=totals,
+    )
+    if fmt is GroupFormat.table:
+        sources_table(records, _stdout())
+    elif fmt is GroupFormat.csv:
+        flat = [
+            {**r, "skipped": counts_text(r["skipped"]), "errors": counts_text(r["errors"])}
+            for r in records
+        ]
+        write_records(flat, "csv", sys.stdout)
+    else:
+        write_records(records, fmt.value, sys.stdout)
 
 
 @app.command()

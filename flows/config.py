@@ -10,11 +10,18 @@ Each layer overrides the one before. ``sources.toml`` holds the ``[[sources]]``
     dir = "wiredupe-data"        # WARC archives and per-run files
 
     [crawl]
-    user_agent = "wiredupe/0.1 (+https://example.org/contact)"
+    contact = "mailto:data-team@example.org"   # goes into the user agent
     delay = 1.0                  # seconds between requests to one site (AutoThrottle start)
     concurrency_per_domain = 2
     timeout = 30
+    retries = 2                  # after a 5xx or a timeout, with growing pauses
+    max_page_mb = 10             # larger responses are cancelled
     parallel_sources = 2         # crawls (child processes) at once
+    seen_days = 90               # a URL stored or rejected this recently is not fetched again
+    lastmod_days = 7             # plain sitemap entries modified longer ago are skipped
+
+    [extract]
+    workers = 0                  # extraction processes; 0 = one per core
 
     [dedupe]
     window_days = 30             # see dedupe.DedupeConfig for every field
@@ -35,6 +42,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +55,7 @@ __all__ = [
     "ArchiveSettings",
     "CrawlSettings",
     "DatabaseSettings",
+    "ExtractSettings",
     "ScheduleSettings",
     "Settings",
     "load_settings",
@@ -69,20 +78,72 @@ class ArchiveSettings:
     dir: str = "wiredupe-data"
 
 
+class InvalidSetting(ValueError):
+    """A settings table's value is out of range (turned into a ConfigError by the loader)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _at_least(obj: object, minimum: float, *names: str) -> None:
+    for name in names:
+        if getattr(obj, name) < minimum:
+            raise InvalidSetting(name, f"must be at least {minimum}, got {getattr(obj, name)!r}")
+
+
 @dataclass(frozen=True, kw_only=True)
 class CrawlSettings:
-    """Politeness and parallelism of the crawl."""
+    """Politeness, limits and parallelism of the crawl."""
 
-    # Honest and reachable: site owners must be able to tell who crawls them.
-    user_agent: str = "wiredupe/0.1 (+https://github.com/wiredupe/wiredupe)"
-    # One request a second per site to start with; AutoThrottle adapts from there.
+    # Honest and reachable: a site owner must be able to tell who crawls them and
+    # write to them. Put the team's address here; it goes into the user agent.
+    contact: str = "https://github.com/wiredupe/wiredupe"
+    # One request a second per site to start with; AutoThrottle adapts from there,
+    # and a robots.txt Crawl-delay, when larger, wins.
     delay: float = 1.0
     # Two requests at once per site: fast enough for a night, light for a site.
     concurrency_per_domain: int = 2
-    # Seconds before a request is given up (then retried by Scrapy).
-    timeout: int = 30
+    # Seconds before a request is given up (then retried).
+    timeout: float = 30.0
+    # Retries after a 5xx or a timeout, each after a longer pause; then recorded.
+    retries: int = 2
+    # No article or feed is bigger; a video is. Larger responses are cancelled.
+    max_page_mb: float = 10.0
     # Crawls (child processes) at once; one per core is a good start.
     parallel_sources: int = 2
+    # A URL stored or rejected this many days ago is still not fetched again. The
+    # seen set is bounded by time so that a night's cost does not grow with the store.
+    seen_days: int = 90
+    # Plain sitemaps list every article ever: entries modified longer ago are skipped.
+    lastmod_days: int = 7
+
+    def __post_init__(self) -> None:
+        if "@" not in self.contact and not self.contact.startswith(("http://", "https://")):
+            raise InvalidSetting(
+                "contact", f"must be a URL or an e-mail address, got {self.contact!r}"
+            )
+        _at_least(self, 0, "delay", "retries")
+        _at_least(self, 0.01, "timeout", "max_page_mb")
+        _at_least(
+            self, 1, "concurrency_per_domain", "parallel_sources", "seen_days", "lastmod_days"
+        )
+
+    @property
+    def user_agent(self) -> str:
+        """``wiredupe/<version> (+<contact>)``: robots.txt rules for ``wiredupe`` apply."""
+        return f"wiredupe/{version('wiredupe')} (+{self.contact})"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExtractSettings:
+    """How the archived responses are turned into articles."""
+
+    # Extraction processes; 0 means one per core (extraction is CPU-bound).
+    workers: int = 0
+
+    def __post_init__(self) -> None:
+        _at_least(self, 0, "workers")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,6 +164,7 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
+    extract: ExtractSettings = field(default_factory=ExtractSettings)
     dedupe: DedupeConfig = field(default_factory=DedupeConfig)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
 
@@ -115,6 +177,9 @@ class Settings:
             "AUTOTHROTTLE_START_DELAY": str(c.delay),
             "CONCURRENT_REQUESTS_PER_DOMAIN": str(c.concurrency_per_domain),
             "DOWNLOAD_TIMEOUT": str(c.timeout),
+            "RETRY_TIMES": str(c.retries),
+            "DOWNLOAD_MAXSIZE": str(int(c.max_page_mb * 1024 * 1024)),
+            "WIREDUPE_LASTMOD_DAYS": str(c.lastmod_days),
         }
 
 
@@ -122,6 +187,7 @@ _TABLES: dict[str, type] = {
     "database": DatabaseSettings,
     "archive": ArchiveSettings,
     "crawl": CrawlSettings,
+    "extract": ExtractSettings,
     "dedupe": DedupeConfig,
     "schedule": ScheduleSettings,
 }
@@ -168,7 +234,7 @@ def _apply(obj: Any, table: str, values: Mapping[str, Any], where: str, *, from_
         kwargs[key] = _coerce(where, name, value, getattr(obj, key), from_text=from_text)
     try:
         return replace(obj, **kwargs)
-    except DedupeConfigError as exc:
+    except (DedupeConfigError, InvalidSetting) as exc:
         raise ConfigError(where, f"{table}.{exc.field}", str(exc)) from None
 
 

@@ -27,6 +27,7 @@ from extract import (
     Rejected,
     UndecodablePage,
     WarcReadError,
+    all_cores,
     canonical_url,
     extract_article,
     extract_warc,
@@ -165,10 +166,10 @@ def read_jsonl(
 
 
 def _outcomes(
-    path: Path, on_error: Callable[[LineError], None], memory: BoilerplateMemory
+    path: Path, on_error: Callable[[LineError], None], memory: BoilerplateMemory, workers: int
 ) -> Iterable[Article | Rejected]:
     if path.name.endswith(_WARC_SUFFIXES):
-        return extract_warc(path, memory=memory)
+        return extract_warc(path, memory=memory, workers=workers or all_cores())
     return read_jsonl(path, on_error)
 
 
@@ -178,8 +179,11 @@ def ingest_files(
     db_url: str,
     dedupe: DedupeConfig,
     on_error: Callable[[LineError], None],
+    workers: int = 1,
 ) -> IngestSummary:
     """Store the articles of every file, then place them in story groups.
+
+    WARC files are extracted by ``workers`` processes (0: one per core).
 
     Raises:
         InputError: a file is missing (checked before anything is stored).
@@ -203,7 +207,7 @@ def ingest_files(
         try:
             for path in paths:
                 try:
-                    outcomes = _outcomes(path, count, memory)
+                    outcomes = _outcomes(path, count, memory, workers)
                     store_extracted(sessions, outcomes, run_id, summary.stored)
                 except WarcReadError as exc:
                     # What was readable before the damage is stored; the rest is reported.

@@ -7,11 +7,20 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-__all__ = ["GROUP_CSV_FIELDS", "group_detail", "groups_table", "write_records"]
+from flows.report import counts_text
+
+__all__ = [
+    "GROUP_CSV_FIELDS",
+    "group_detail",
+    "groups_table",
+    "sources_table",
+    "write_records",
+]
 
 GROUP_CSV_FIELDS = (
     "id",
@@ -137,3 +146,39 @@ def group_detail(group: dict[str, Any], console: Console) -> None:
             Text(f"{a['title'] or '(untitled)'}\n{a['url']}"),
         )
     console.print(table)
+
+
+def sources_table(records: Sequence[dict[str, Any]], console: Console) -> None:
+    """Print one row per source and run, then each row's skips and errors by reason.
+
+    Columns: article URLs found, responses fetched, feeds and sitemaps unchanged
+    (304), new articles stored, articles already known, pages rejected (rej.), URLs
+    skipped and errors (err.); the reasons follow the table, one line per row, so
+    that it reads in an 80-column terminal.
+    """
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+    table.add_column("source", overflow="fold", min_width=14)
+    for name in ("run", "found", "fetch", "304", "new", "known", "rej.", "skip", "err."):
+        table.add_column(name, justify="right", no_wrap=True)
+    details: list[Text] = []
+    for r in records:
+        run = "-" if r["run_id"] is None else str(r["run_id"])
+        if r["failed"]:
+            table.add_row(Text(r["source"]), run, *[""] * 7, "-")
+            details.append(Text(f"{r['source']} (run {run}): crawl failed: {r['failed']}"))
+            continue
+        figures = ("discovered", "fetched", "not_modified", "stored", "already_stored", "rejected")
+        skipped, errors = sum(r["skipped"].values()), sum(r["errors"].values())
+        table.add_row(
+            Text(r["source"]), run, *(str(r[k]) for k in figures), str(skipped), str(errors)
+        )
+        if skipped or errors:
+            details.append(
+                Text(
+                    f"{r['source']} (run {run}): skipped {counts_text(r['skipped'])}; "
+                    f"errors {counts_text(r['errors'])}"
+                )
+            )
+    console.print(table)
+    for line in details:
+        console.print(line)

@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -23,14 +24,16 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 import storage
 from crawler.run import crawl_command, crawl_env, crawl_outputs
 from dedupe import DedupeConfig
-from extract import BoilerplateMemory, WarcReadError, extract_warc
+from extract import BoilerplateMemory, WarcReadError, all_cores, extract_warc
 from flows.config import Settings, load_settings
 from flows.errors import RunFailed
-from flows.report import summary_markdown
+from flows.report import source_records, summary_markdown
 from flows.stages import (
     StoreCounts,
     group_new_articles,
+    lasting_failures,
     open_store,
+    rejection_row,
     store_extracted,
     write_seen_file,
 )
@@ -42,23 +45,33 @@ _CRAWL_TIMEOUT_S = 3 * 3600
 
 
 @task(name="start-run", cache_policy=NO_CACHE)
-def start_run(db_url: str, archive_dir: str) -> tuple[int, str]:
-    """Record the run, and write the seen-URL file the crawls will skip."""
+def start_run(db_url: str, archive_dir: str, sources: list[str], seen_days: int) -> tuple[int, str]:
+    """Record the run, and write each source's seen-URL file for its crawl to skip."""
+    logger = get_run_logger()
+    since = datetime.now(UTC) - timedelta(days=seen_days)
     with open_store(db_url) as sessions:
         with sessions.begin() as session:
             run_id = storage.start_run(session, "run")
         run_dir = Path(archive_dir) / "runs" / f"{run_id:06d}"
-        run_dir.mkdir(parents=True, exist_ok=True)
-        seen = write_seen_file(sessions, run_dir / "seen-urls.txt")
-    get_run_logger().info("run %d: %d stored articles will not be fetched again", run_id, seen)
+        for name in sources:
+            seen = write_seen_file(sessions, _seen_file(run_dir, name), source=name, since=since)
+            logger.info("run %d: %s: %d known URLs will not be fetched again", run_id, name, seen)
     return run_id, str(run_dir)
 
 
 @task(name="crawl", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def crawl_source(
-    sources_file: str, source: str, run_dir: str, scrapy_settings: dict[str, str]
+    sources_file: str,
+    source: str,
+    run_dir: str,
+    scrapy_settings: dict[str, str],
+    cache_dir: str,
 ) -> dict[str, Any]:
-    """Crawl one source in a child process (Scrapy's reactor cannot restart)."""
+    """Crawl one source in a child process (Scrapy's reactor cannot restart).
+
+    ``cache_dir`` keeps the source's feeds and sitemaps between nights, so that
+    they are asked for with ``If-None-Match``/``If-Modified-Since``.
+    """
     logger = get_run_logger()
     out = Path(run_dir)
     outputs = crawl_outputs(out, source)
@@ -66,7 +79,8 @@ def crawl_source(
         sources_file=Path(sources_file),
         source=source,
         out_dir=out,
-        seen_file=out / "seen-urls.txt",
+        seen_file=_seen_file(out, source),
+        cache_dir=Path(cache_dir),
         settings=scrapy_settings,
     )
     log_path = out / f"{source}.crawl.log"
@@ -92,23 +106,43 @@ def crawl_source(
 
 @task(name="extract", cache_policy=NO_CACHE)
 def extract_and_store(
-    db_url: str, warc_paths: list[str], sources: list[str], run_id: int
+    db_url: str,
+    warc_paths: list[str],
+    fetch_logs: list[str],
+    sources: list[str],
+    run_id: int,
+    workers: int,
 ) -> dict[str, Any]:
     """Extract the articles of the archived responses and store each URL once.
 
     Each source's boilerplate learned on earlier nights is applied, and what this
-    night teaches is stored for the next.
+    night teaches is stored for the next. Pages are extracted by ``workers``
+    processes (0: one per core). Article URLs the crawl found to be no page at
+    all (a PDF, empty, too large, a redirect loop, gone) are recorded as rejected
+    too, so that later nights do not fetch them again.
     """
     logger = get_run_logger()
     counts = StoreCounts()
     with open_store(db_url) as sessions:
         with sessions() as session:
             memory = BoilerplateMemory(known=storage.boilerplate(session, sources))
+        for log in fetch_logs:
+            if Path(log).exists():
+                failures, problems = lasting_failures(Path(log))
+                for problem in problems:
+                    logger.warning("%s", problem)
+                with sessions.begin() as session:
+                    storage.record_rejections(session, run_id, [rejection_row(r) for r in failures])
         for path in warc_paths:
             if not Path(path).exists():
                 continue
             try:
-                store_extracted(sessions, extract_warc(Path(path), memory=memory), run_id, counts)
+                store_extracted(
+                    sessions,
+                    extract_warc(Path(path), memory=memory, workers=workers or all_cores()),
+                    run_id,
+                    counts,
+                )
             except WarcReadError as exc:
                 # A crawl killed mid-write leaves a truncated archive: what was read
                 # before the damage is stored, the rest is reported, the night goes on.
@@ -204,11 +238,16 @@ def run_pipeline(settings: Settings, only_sources: list[str] | None = None) -> d
     """
     db = settings.database.url
     names = [s.name for s in settings.sources if not only_sources or s.name in only_sources]
-    run_id, run_dir = start_run(db, settings.archive.dir)
+    run_id, run_dir = start_run(db, settings.archive.dir, names, settings.crawl.seen_days)
     try:
+        cache = Path(settings.archive.dir) / "http-cache"
         futures = {
             name: crawl_source.submit(
-                str(settings.sources_file), name, run_dir, settings.scrapy_settings()
+                str(settings.sources_file),
+                name,
+                run_dir,
+                settings.scrapy_settings(),
+                str(cache / name),
             )
             for name in names
         }
@@ -226,8 +265,15 @@ def run_pipeline(settings: Settings, only_sources: list[str] | None = None) -> d
                 + "; ".join(f"{name}: {reason}" for name, reason in failed.items())
             )
         # A failed crawl's partial archive is extracted too: what it fetched is kept.
-        archives = [str(crawl_outputs(Path(run_dir), name).warc) for name in names]
-        stored = extract_and_store(db, archives, names, run_id)
+        outputs = [crawl_outputs(Path(run_dir), name) for name in names]
+        stored = extract_and_store(
+            db,
+            [str(o.warc) for o in outputs],
+            [str(o.fetch_log) for o in outputs],
+            names,
+            run_id,
+            settings.extract.workers,
+        )
         grouped = dedupe_stored(db, asdict(settings.dedupe))
         summary = {
             "run_id": run_id,
@@ -236,7 +282,12 @@ def run_pipeline(settings: Settings, only_sources: list[str] | None = None) -> d
             "stored": stored,
             "grouped": grouped,
         }
+        summary["by_source"] = source_records(summary)
         return report(db, run_id, summary)
     except Exception as exc:
         fail_run(db, run_id, str(exc))
         raise
+
+
+def _seen_file(run_dir: Path, source: str) -> Path:
+    return run_dir / "seen" / f"{source}.txt"

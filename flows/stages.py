@@ -6,10 +6,11 @@ Plain functions over identifiers and paths, shared by the Prefect flow
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,11 +39,18 @@ __all__ = [
     "StoreCounts",
     "article_row",
     "group_new_articles",
+    "lasting_failures",
     "open_store",
+    "rejection_row",
     "store_extracted",
     "unstorable",
     "write_seen_file",
 ]
+
+# Fetch-log outcomes of an article URL that the next night would only meet again: not
+# a page (a PDF, an image), empty, too large, a redirect loop, or gone for good (410).
+_LASTING = frozenset({"not_html", "empty", "too_large", "redirects"})
+_GONE = 410
 
 _T = TypeVar("_T")
 # Articles per transaction: large enough to amortise a commit, small enough that a
@@ -152,11 +160,7 @@ def store_extracted(
         unique = list({a.url: a for a in articles}.values())
         with sessions.begin() as session:
             new_ids = storage.insert_articles(session, [article_row(a, run_id) for a in unique])
-            storage.record_rejections(
-                session,
-                run_id,
-                [{"url": r.url, "source": r.source, "reason": r.reason} for r in rejected],
-            )
+            storage.record_rejections(session, run_id, [rejection_row(r) for r in rejected])
         for a in unique:
             counts.add("stored" if a.url in new_ids else "already_stored", a.source)
         for r in rejected:
@@ -258,11 +262,68 @@ def _refresh_groups(session: Session, group_ids: set[int], config: DedupeConfig)
     storage.update_groups(session, updates)
 
 
-def write_seen_file(sessions: sessionmaker[Session], path: Path) -> int:
-    """Write every stored article URL to ``path`` (the crawler skips them); return the count."""
+def rejection_row(rejected: Rejected) -> dict[str, Any]:
+    """Turn a rejected page into a storage row.
+
+    It is ``lasting`` (joins the seen set of later nights) unless an HTTP error
+    status other than 410 Gone was the reason: a 404, a 503 may be a page tomorrow.
+    """
+    lasting = rejected.status is None or rejected.status == _GONE
+    return {
+        "url": rejected.url,
+        "source": rejected.source,
+        "reason": rejected.reason,
+        "lasting": lasting,
+    }
+
+
+def lasting_failures(fetch_log: Path) -> tuple[list[Rejected], list[str]]:
+    """Read a crawl's fetch log for article URLs not worth fetching again.
+
+    They are recorded as rejections, so that they join the seen set of the nights
+    after (see :func:`write_seen_file`); a 404 or a timeout is tried again.
+
+    Returns:
+        The rejections, and a problem per unreadable line (a crawl killed mid-write
+        leaves half a line at the end).
+    """
+    rejected: list[Rejected] = []
+    problems: list[str] = []
+    with fetch_log.open(encoding="utf-8", errors="replace") as fh:
+        for number, line in enumerate(fh, 1):
+            try:
+                event = json.loads(line)
+                if event["kind"] != "article":
+                    continue
+                if event["outcome"] in _LASTING or (
+                    event["outcome"] == "http_error" and event["status"] == _GONE
+                ):
+                    rejected.append(
+                        Rejected(
+                            url=event["url"],
+                            source=event["source"],
+                            reason=event["reason"],
+                            # Only an HTTP status is a reason to try again: 410 is not.
+                            status=event["status"] if event["outcome"] == "http_error" else None,
+                        )
+                    )
+            except (ValueError, KeyError, TypeError) as exc:
+                problems.append(f"{fetch_log}:{number}: unreadable fetch-log line ({exc})")
+    return rejected, problems
+
+
+def write_seen_file(
+    sessions: sessionmaker[Session], path: Path, *, source: str, since: datetime
+) -> int:
+    """Write the URLs the crawl of ``source`` must not fetch again; return the count.
+
+    They are the source's pages stored or rejected since ``since`` (see
+    :func:`storage.stored_urls`), one per line.
+    """
     n = 0
+    path.parent.mkdir(parents=True, exist_ok=True)
     with sessions() as session, path.open("w", encoding="utf-8") as fh:
-        for url in storage.stored_urls(session):
+        for url in storage.stored_urls(session, source=source, since=since):
             fh.write(url + "\n")
             n += 1
     return n

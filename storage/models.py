@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, MetaData, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, MetaData, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime
@@ -109,6 +109,9 @@ class Article(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
     stored_at: Mapped[datetime] = mapped_column(default=_now)
 
+    # The crawler's seen set is one source's recent pages: an index range, not a scan.
+    __table_args__ = (Index("ix_articles_source_fetched", "source", "fetched"),)
+
 
 class ArticleSignature(Base):
     """An article's MinHash signature (bytes in dedupe's format) and shingle counts."""
@@ -136,6 +139,12 @@ class Rejection(Base):
     source: Mapped[str | None] = mapped_column(String(SOURCE_LENGTH))
     reason: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[datetime] = mapped_column(default=_now)
+    # Whether fetching the URL again would only give the same answer (a PDF, a page
+    # with no article, 410 Gone); such URLs join the crawler's seen set. A 404, a 503
+    # or a timeout is not lasting: the next night tries again.
+    lasting: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+    __table_args__ = (Index("ix_rejections_source_recorded_at", "source", "recorded_at"),)
 
 
 class SourceBoilerplate(Base):

@@ -44,6 +44,7 @@ __all__ = [
     "StoredSignature",
     "add_boilerplate",
     "add_signatures",
+    "articles_by_source",
     "boilerplate",
     "count_articles",
     "create_groups",
@@ -135,7 +136,11 @@ def insert_articles(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict
 def record_rejections(
     session: Session, run_id: int | None, rows: Iterable[Mapping[str, Any]]
 ) -> int:
-    """Record pages that were fetched but not stored as articles; return the count."""
+    """Record pages that were fetched but not stored as articles; return the count.
+
+    Each row has ``url``, ``source``, ``reason`` and optionally ``lasting`` (see
+    :class:`~storage.models.Rejection`).
+    """
     items = []
     for row in rows:
         r = _storable(row, ("url", "source", "reason"))
@@ -146,6 +151,7 @@ def record_rejections(
                 url=r["url"][:URL_LENGTH],
                 source=(r.get("source") or "")[:SOURCE_LENGTH] or None,
                 reason=r["reason"],
+                lasting=bool(row.get("lasting", False)),
             )
         )
     session.add_all(items)
@@ -414,9 +420,14 @@ def finish_run(session: Session, run_id: int, status: str, stats: Mapping[str, A
     )
 
 
-def list_runs(session: Session, limit: int = 20) -> list[dict[str, Any]]:
-    """Return the most recent runs, newest first."""
-    runs = session.scalars(select(Run).order_by(Run.id.desc()).limit(limit))
+def list_runs(
+    session: Session, limit: int = 20, *, kind: str | None = None
+) -> list[dict[str, Any]]:
+    """Return the most recent runs (of ``kind``, when given), newest first."""
+    query = select(Run).order_by(Run.id.desc()).limit(limit)
+    if kind is not None:
+        query = query.where(Run.kind == kind)
+    runs = session.scalars(query)
     return [
         {
             "id": r.id,
@@ -437,25 +448,47 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def stored_urls(session: Session) -> Iterator[str]:
-    """Yield every URL a stored article is known by: canonical, fetched, requested.
+def stored_urls(
+    session: Session, *, source: str | None = None, since: datetime | None = None
+) -> Iterator[str]:
+    """Yield every URL a stored or rejected page is known by: canonical, fetched, requested.
 
-    This is the crawler's seen set: a feed may list an article under any of them.
+    This is the crawler's seen set: a feed may list an article under any of them,
+    and a page rejected for good (a gallery, a PDF: ``lasting``) is not worth fetching
+    every night.
+
+    Args:
+        session: an open session.
+        source: only this source's pages (a crawl covers one source).
+        since: only pages fetched (rejected) at or after this time; bounding the set
+            by time keeps a night's cost independent of the size of the store.
     """
-    query = select(Article.url, Article.fetched_url, Article.requested_url).execution_options(
-        yield_per=5000
-    )
-    for url, fetched, requested in session.execute(query):
+    query = select(Article.url, Article.fetched_url, Article.requested_url)
+    rejected = select(Rejection.url).where(Rejection.lasting.is_(True))
+    if source is not None:
+        query = query.where(Article.source == source)
+        rejected = rejected.where(Rejection.source == source)
+    if since is not None:
+        query = query.where(Article.fetched >= since)
+        rejected = rejected.where(Rejection.recorded_at >= since)
+    for url, fetched, requested in session.execute(query.execution_options(yield_per=5000)):
         yield url
         if fetched != url:
             yield fetched
         if requested and requested not in (url, fetched):
             yield requested
+    yield from session.scalars(rejected.distinct().execution_options(yield_per=5000))
 
 
 def count_articles(session: Session) -> int:
     """Return how many articles are stored."""
     return session.scalar(select(func.count(Article.id))) or 0
+
+
+def articles_by_source(session: Session) -> dict[str, int]:
+    """Return how many articles each source has stored."""
+    query = select(Article.source, func.count(Article.id)).group_by(Article.source)
+    return {source: n for source, n in session.execute(query)}
 
 
 def _article_record(

@@ -11,9 +11,11 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -22,6 +24,34 @@ from demo.server import DemoWeb, serve_web
 
 ROOT = Path(__file__).resolve().parent.parent
 TRUTH = json.loads((ROOT / "demo" / "truth.json").read_text(encoding="utf-8"))
+# The crawler's fixture web; its trap site, delta, is described in its README.
+CRAWL_WEB = ROOT / "tests" / "fixtures" / "crawl_web"
+DELTA_NEWS = "/news/2025/11/"
+DELTA_ARTICLES = {
+    DELTA_NEWS + name + ".html"
+    for name in (
+        "delta-budget",
+        "delta-harbour",
+        "delta-cafe",  # windows-1252, declared only in <meta>
+        "delta-zurich",  # ISO-8859-1, declared only in <meta>
+        "delta-broken-markup",
+        "delta-ferry",  # behind three redirects
+        "delta-tide",
+        "delta-nodate",
+    )
+}
+# Article URLs no night should fetch again once met: not pages, or gone.
+DELTA_LASTING = {
+    DELTA_NEWS + name
+    for name in (
+        "delta-gone.html",
+        "delta-huge.html",
+        "delta-blank.html",
+        "delta-annual-report.pdf",
+        "delta-chart.html",
+        "delta-loop.html",
+    )
+}
 
 pytestmark = pytest.mark.slow
 
@@ -144,6 +174,36 @@ def test_two_nights_on_the_demo_web(
     again = _export(tmp_path, db_url)
     assert {a["url"]: a["group_id"] for a in again} == {u: a["group_id"] for u, a in by_url.items()}
 
+    # Per source and run, what each night found, fetched, stored and skipped.
+    report = wiredupe(
+        "sources",
+        "--sources",
+        str(sources_file),
+        "--runs",
+        "2",
+        "--format",
+        "json",
+        cwd=tmp_path,
+        api_url=None,
+        db=db_url,
+    )
+    records = json.loads(report.stdout)
+    names = {s["site"] for s in TRUTH["articles"]}
+    assert {r["source"] for r in records} >= names
+    night1 = [r for r in records if r["run_id"] == min(x["run_id"] for x in records)]
+    night2 = [r for r in records if r["run_id"] == max(x["run_id"] for x in records)]
+    assert sum(r["stored"] for r in night1) == len(articles)
+    assert all(r["total"] == sum(a["source"] == r["source"] for a in articles) for r in records)
+    assert sum(r["stored"] + r["already_stored"] for r in night2) == 0
+    assert sum(r["skipped"].get("seen", 0) for r in night2) >= len(articles)
+    assert any(r["errors"].get("http_error") for r in night1), "the demo's 404s are recorded"
+    # Pages with no article (galleries, videos) are not fetched again; only the
+    # error pages are, since a 404 may be an article tomorrow.
+    assert sum(r["rejected"] for r in night1) > sum(r["rejected"] for r in night2)
+    assert sum(r["rejected"] for r in night2) == sum(
+        r["errors"].get("http_error", 0) for r in night2
+    )
+
 
 def test_run_with_a_temporary_prefect_server(sources_file: Path, tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'temp.db'}"
@@ -160,3 +220,51 @@ def test_run_with_a_temporary_prefect_server(sources_file: Path, tmp_path: Path)
     assert "new articles stored" in proc.stdout
     sources = {a["source"] for a in _export(tmp_path, db)}
     assert sources == {"spacewar"}
+
+
+def test_two_nights_on_the_trap_site(prefect_api_url: str, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'traps.db'}"
+    with serve_web(root=CRAWL_WEB) as web:
+        d = web.bases["delta"]
+        sources = tmp_path / "sources.toml"
+        sources.write_text(
+            f"""
+[crawl]
+timeout = 1.5      # delta-slow answers after 3 s
+max_page_mb = 0.1  # delta-huge is 300,000 bytes
+retries = 1
+
+[[sources]]
+name = "delta"
+feeds = ["{d}/rss.xml", "{d}/rdf.xml", "{d}/hostile-lol.xml", "{d}/hostile-xxe.xml"]
+sitemaps = ["{d}/sitemap.xml"]
+pages = ["{d}/latest/"]
+""",
+            encoding="utf-8",
+        )
+        run = ("run", "--sources", str(sources))
+        first = wiredupe(*run, cwd=tmp_path, api_url=prefect_api_url, db=db)
+        assert "Traceback" not in first.stderr
+        articles = _export(tmp_path, db)
+        stored = sorted(urlsplit(a["url"]).path for a in articles)
+        assert stored == sorted(DELTA_ARTICLES), "every real article once, and no trap"
+        texts = {urlsplit(a["url"]).path: a["text"] for a in articles}
+        assert "café" in texts[DELTA_NEWS + "delta-cafe.html"].lower()
+        assert "\ufffd" not in "".join(texts.values()), "a legacy encoding was misread"
+
+        (night1,) = json.loads(
+            wiredupe("sources", "--format", "json", cwd=tmp_path, api_url=None, db=db).stdout
+        )
+        assert night1["stored"] == len(DELTA_ARTICLES)
+        for outcome in ("http_error", "timeout", "too_large", "not_html", "empty", "redirects"):
+            assert night1["errors"].get(outcome), f"no {outcome} recorded: {night1['errors']}"
+
+        second_started = time.monotonic()
+        second = wiredupe(*run, cwd=tmp_path, api_url=prefect_api_url, db=db)
+        assert "0 new articles stored, 0 already stored" in second.stdout
+        again = {hit.path for hit in web.hits("delta") if hit.time >= second_started}
+        assert not again & DELTA_ARTICLES, "a stored article was fetched again"
+        assert not again & DELTA_LASTING, "a page that is no article was fetched again"
+        assert DELTA_NEWS + "delta-busy.html" in again, "a 503 is tried again the next night"
+        conditional = [h for h in web.hits("delta", "/rss.xml") if h.time >= second_started]
+        assert conditional and all(h.status == 304 for h in conditional)

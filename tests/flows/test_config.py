@@ -70,3 +70,24 @@ def test_source_errors_name_the_source_and_field(tmp_path: Path) -> None:
         load_settings(_write(tmp_path, bad), environ={})
     message = str(info.value)
     assert "sources.toml" in message and "'x'" in message and "feed" in message
+
+
+def test_crawl_limits_reach_the_crawler_and_are_checked(tmp_path: Path) -> None:
+    text = (
+        '[crawl]\ncontact = "mailto:desk@paper.example"\nretries = 4\nmax_page_mb = 2\n'
+        "lastmod_days = 3\n"
+    )
+    s = load_settings(_write(tmp_path, text), environ={})
+    scrapy = s.scrapy_settings()
+    # robots.txt rules for "wiredupe" must match: the product token comes first.
+    assert scrapy["USER_AGENT"].startswith("wiredupe/")
+    assert scrapy["USER_AGENT"].endswith("(+mailto:desk@paper.example)")
+    assert scrapy["RETRY_TIMES"] == "4"
+    assert scrapy["DOWNLOAD_MAXSIZE"] == str(2 * 1024 * 1024)
+    assert scrapy["WIREDUPE_LASTMOD_DAYS"] == "3"
+    with pytest.raises(ConfigError, match=r"crawl\.contact: must be a URL or an e-mail"):
+        load_settings(_write(tmp_path, '[crawl]\ncontact = "the night desk"\n'), environ={})
+    with pytest.raises(ConfigError, match=r"environment \(WIREDUPE_\*\): crawl\.seen_days"):
+        load_settings(None, environ={"WIREDUPE_CRAWL_SEEN_DAYS": "0"})
+    with pytest.raises(ConfigError, match=r"extract\.workers: must be at least 0"):
+        load_settings(_write(tmp_path, "[extract]\nworkers = -1\n"), environ={})

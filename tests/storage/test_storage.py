@@ -63,6 +63,43 @@ def test_each_url_is_stored_once(sessions: sessionmaker[Session]) -> None:
         assert sorted(storage.stored_urls(s))[0] == "https://news.example/1"
 
 
+def test_seen_set_is_one_sources_recent_pages(sessions: sessionmaker[Session]) -> None:
+    old = {"fetched": T0 - timedelta(days=100)}
+    with sessions.begin() as s:
+        storage.insert_articles(
+            s,
+            [
+                _row(1, requested_url="https://news.example/old-slug-1"),
+                _row(3, **old),
+                _row(2),  # source "other"
+            ],
+        )
+        storage.record_rejections(
+            s,
+            None,
+            [
+                {
+                    "url": "https://news.example/gallery",
+                    "source": "example",
+                    "reason": "x",
+                    "lasting": True,
+                },
+                {"url": "https://news.example/busy", "source": "example", "reason": "HTTP 503"},
+            ],
+        )
+    with sessions() as s:
+        recent = set(storage.stored_urls(s, source="example", since=T0))
+        everything = set(storage.stored_urls(s))
+    assert recent == {
+        "https://news.example/1",
+        "https://news.example/1?utm_source=rss",
+        "https://news.example/old-slug-1",
+        "https://news.example/gallery",
+    }
+    assert "https://news.example/3" in everything
+    assert "https://news.example/2" in everything
+
+
 def test_timestamps_come_back_aware_utc(sessions: sessionmaker[Session]) -> None:
     paris = T0.astimezone(ZoneInfo("Europe/Paris"))
     with sessions.begin() as s:

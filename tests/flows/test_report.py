@@ -1,0 +1,68 @@
+"""Per-source run figures: from a run summary to ``wiredupe sources`` and the report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flows.report import source_history, source_records, summary_markdown
+
+
+def _summary(run_id: int, stored: int, **failed: str) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "sources": {
+            "wire|one": {
+                "discovered": 12,
+                "fetched": 9,
+                "skipped": {"seen": 2, "not_modified": 1, "robots": 1},
+                "errors": 2,
+                "errors_by_outcome": {"http_error": 1, "timeout": 1},
+            }
+        },
+        "failed_sources": failed,
+        "stored": {
+            "stored": {"wire|one": stored},
+            "already_stored": {"wire|one": 1},
+            "rejected": {"wire|one": 1},
+            "damaged": [],
+        },
+        "grouped": {"articles": stored, "new_groups": 1, "grown_groups": 0},
+    }
+
+
+def test_a_sources_record_joins_crawl_and_storage_figures() -> None:
+    failed, record = source_records(_summary(7, 5, other="crawl of 'other' exited with 1"))
+    assert record == {
+        "source": "wire|one",
+        "run_id": 7,
+        "discovered": 12,
+        "fetched": 9,
+        "not_modified": 1,
+        "stored": 5,
+        "already_stored": 1,
+        "rejected": 1,
+        "skipped": {"seen": 2, "robots": 1},
+        "errors": {"http_error": 1, "timeout": 1},
+        "failed": None,
+    }
+    assert failed["source"] == "other" and failed["failed"].startswith("crawl of")
+
+
+def test_history_keeps_the_latest_runs_of_each_source_and_lists_new_ones() -> None:
+    runs = [{"id": n, "stats": {"by_source": source_records(_summary(n, n))}} for n in (3, 2, 1)]
+    runs.append({"id": 0, "stats": {"error": "no source could be crawled"}})
+    records = source_history(runs, configured=["fresh"], per_source=2, totals={"wire|one": 6})
+    assert [(r["source"], r["run_id"], r["stored"]) for r in records] == [
+        ("fresh", None, 0),
+        ("wire|one", 3, 3),
+        ("wire|one", 2, 2),
+    ]
+    assert records[1]["total"] == 6 and records[0]["total"] == 0
+
+
+def test_the_report_table_keeps_scraped_names_in_their_cells() -> None:
+    text = summary_markdown(_summary(1, 5, other="boom | broken"), [])
+    row = next(line for line in text.splitlines() if line.startswith("| wire"))
+    assert row.startswith("| wire\\|one | 12 | 9 | 1 | 5 | 1 | 1 | robots 1, seen 2 |")
+    failed = next(line for line in text.splitlines() if line.startswith("| other"))
+    assert failed.count(" |") == 9 and "boom \\| broken" in failed
