@@ -55,13 +55,11 @@ def source_records(summary: dict[str, Any]) -> list[dict[str, Any]]:
                 "run_id": summary.get("run_id"),
                 "discovered": crawl.get("discovered", 0),
                 "fetched": crawl.get("fetched", 0),
-                "not_modified": crawl.get("skipped", {}).get("not_modified", 0),
+                "not_modified": crawl.get("not_modified", 0),
                 "stored": stored.get("stored", {}).get(name, 0),
                 "already_stored": stored.get("already_stored", {}).get(name, 0),
                 "rejected": stored.get("rejected", {}).get(name, 0),
-                "skipped": {
-                    k: v for k, v in crawl.get("skipped", {}).items() if k != "not_modified"
-                },
+                "skipped": dict(crawl.get("skipped", {})),
                 "errors": dict(crawl.get("errors_by_outcome", {})),
                 "failed": summary.get("failed_sources", {}).get(name),
             }

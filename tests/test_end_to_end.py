@@ -196,6 +196,8 @@ def test_two_nights_on_the_demo_web(
     assert all(r["total"] == sum(a["source"] == r["source"] for a in articles) for r in records)
     assert sum(r["stored"] + r["already_stored"] for r in night2) == 0
     assert sum(r["skipped"].get("seen", 0) for r in night2) >= len(articles)
+    # The demo's feeds and sitemaps did not change: asked for conditionally, unchanged.
+    assert all(r["not_modified"] > 0 for r in night2), night2
     assert any(r["errors"].get("http_error") for r in night1), "the demo's 404s are recorded"
     # Pages with no article (galleries, videos) are not fetched again; only the
     # error pages are, since a 404 may be an article tomorrow.

@@ -14,7 +14,8 @@ def _summary(run_id: int, stored: int, **failed: str) -> dict[str, Any]:
             "wire|one": {
                 "discovered": 12,
                 "fetched": 9,
-                "skipped": {"seen": 2, "not_modified": 1, "robots": 1},
+                "not_modified": 1,
+                "skipped": {"seen": 2, "robots": 1},
                 "errors": 2,
                 "errors_by_outcome": {"http_error": 1, "timeout": 1},
             }
