@@ -61,7 +61,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from extract import Article, NoArticleText, Rejected, extract_article, extract_warc
 from extract.scoring import PageScore, score_page, summarize
-from extract.warc import all_cores
+from extract.warc import all_cores, extraction_pool
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
 _FETCHED = datetime(2026, 1, 1, tzinfo=UTC)
@@ -95,12 +95,9 @@ def load_set(folder: Path, source_field: str) -> list[Page]:
     ]
 
 
-def run_defaults(page: Page) -> str:
-    return trafilatura.extract(page.body) or ""
-
-
-def run_favor_precision(page: Page) -> str:
-    return trafilatura.extract(page.body, favor_precision=True) or ""
+def run_trafilatura(**options: bool) -> Callable[[Page], str]:
+    """A row of plain ``trafilatura.extract`` with ``options`` (none: the baseline)."""
+    return lambda page: trafilatura.extract(page.body, **options) or ""
 
 
 def run_ours(page: Page) -> str:
@@ -159,7 +156,8 @@ def write_warc(pages: list[Page], path: Path) -> None:
 
 def run_warc(path: Path, workers: int) -> tuple[list[Article | Rejected], float]:
     start = time.perf_counter()
-    outcomes = list(extract_warc(path, workers=workers))
+    with extraction_pool(workers) as pool:
+        outcomes = list(extract_warc(path, pool=pool))
     return outcomes, time.perf_counter() - start
 
 
@@ -181,9 +179,9 @@ def measure_warc(pages: list[Page], workers: int) -> list[PageScore]:
             pooled_s.append(elapsed)
             if pooled != single:
                 raise RuntimeError(f"a pool of {workers} gave other articles than 1 process")
-    texts = [o.text if isinstance(o, Article) else "" for o in single]
-    scores = report("extract_warc (learning)", texts, pages, statistics.median(single_s))
     one, pool = statistics.median(single_s), statistics.median(pooled_s)
+    texts = [o.text if isinstance(o, Article) else "" for o in single]
+    scores = report("extract_warc (learning)", texts, pages, one)
     print(
         f"  throughput extract_warc, median of {REPEATS}: 1 process {len(pages) / one:5.1f} "
         f"pages/s, pool of {workers} {len(pages) / pool:5.1f} pages/s "
@@ -196,8 +194,8 @@ def measure_warc(pages: list[Page], workers: int) -> list[PageScore]:
 def benchmark(title: str, pages: list[Page], workers: int, per_page: bool) -> None:
     sources = len({p.source for p in pages})
     print(f"{title}: {len(pages)} pages from {sources} sources (baseline: trafilatura defaults)")
-    measure("trafilatura defaults", run_defaults, pages)
-    measure("trafilatura favor_precision", run_favor_precision, pages)
+    measure("trafilatura defaults", run_trafilatura(), pages)
+    measure("trafilatura favor_precision", run_trafilatura(favor_precision=True), pages)
     measure("extract_article (no learning)", run_ours, pages)
     ours = measure_warc(pages, workers)
     if per_page:

@@ -9,8 +9,7 @@ Every article page of the bundled demo web (``demo/sites``, labels in
 - by a plain datasketch baseline: word 5-shingles of the raw text, 128
   permutations, LSH threshold 0.8, connected components of the LSH candidates.
 
-It prints pairwise precision/recall/F1 and the adjusted Rand index for each, and
-the similarity of the seed pair 000/004 against the closest rewrite.
+It prints pairwise precision/recall/F1 and the adjusted Rand index for each.
 
 Run: ``.venv/bin/python benchmarks/grouping.py``
 """
@@ -22,15 +21,13 @@ import re
 import time
 from datetime import UTC, datetime
 from itertools import product
-from pathlib import Path
 
 from datasketch import MinHash, MinHashLSH
 
 from dedupe import DedupeConfig, NewArticle, assign_groups, score_grouping
+from demo.build_sites import DEMO, SITES_DIR, page_file
 from extract import extract_article
 
-ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "demo"
 T0 = datetime(2025, 11, 22, tzinfo=UTC)
 
 
@@ -39,11 +36,7 @@ def load_articles() -> tuple[list[str], list[str], list[datetime | None]]:
     truth = json.loads((DEMO / "truth.json").read_text(encoding="utf-8"))
     texts, labels, dates = [], [], []
     for item in truth["articles"]:
-        path = DEMO / "sites" / item["site"] / item["path"].lstrip("/")
-        if path.is_dir() or item["path"].endswith("/"):
-            path = path / "index.html"
-        elif not path.exists() and path.with_suffix(".html").exists():
-            path = path.with_suffix(".html")
+        path = page_file(SITES_DIR / item["site"], item["path"])
         url = f"http://{item['site']}.example{item['path']}"
         article = extract_article(path.read_bytes(), url=url, source=item["site"], fetched=T0)
         texts.append(article.text)

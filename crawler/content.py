@@ -85,9 +85,8 @@ def article_body_problem(body: bytes, content_type: str | None) -> BodyProblem |
 def _sniffed_kind(body: bytes) -> tuple[str, str] | None:
     for magic, kind in _MAGIC:
         if body.startswith(magic):
-            shown = (
-                magic.decode("ascii") if magic.isalnum() or magic == b"%PDF-" else magic.hex(" ")
-            )
+            text = magic.decode("latin-1")
+            shown = text if text.isascii() and text.isprintable() else magic.hex(" ")
             return kind, shown
     if body.startswith(b"RIFF") and body[8:12] in _RIFF_KINDS:
         return _RIFF_KINDS[body[8:12]], "RIFF"

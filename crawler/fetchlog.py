@@ -39,22 +39,23 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Self, TextIO, cast
+from typing import TYPE_CHECKING, Self, TextIO
 
 from scrapy import Request, signals
 
 from crawler.errors import CrawlSetupError
-from crawler.failures import redirect_chain
-from crawler.items import ERROR_OUTCOMES, SKIP_OUTCOMES, FetchedResponse, FetchEvent, Kind, Outcome
-from crawler.meta import FOUND_ON_META, KIND_META
+from crawler.failures import redirect_chain, request_event
+from crawler.items import ERROR_OUTCOMES, SKIP_OUTCOMES, FetchedResponse, FetchEvent, Outcome
+from crawler.meta import KIND_META
 from crawler.outputs import outputs_from_settings
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-__all__ = ["FetchLogPipeline"]
+__all__ = ["FetchLogPipeline", "read_fetch_log"]
 
 
 class FetchLogPipeline:
@@ -110,27 +111,13 @@ class FetchLogPipeline:
 
     def request_dropped(self, request: Request) -> None:
         """Log a request of ours that the scheduler dropped as a duplicate."""
-        kind = request.meta.get(KIND_META)
-        if kind is None or self._file is None:
+        if request.meta.get(KIND_META) is None or self._file is None:
             return
-        redirected_from: list[str] = request.meta.get("redirect_urls", [])
-        requested = (redirected_from or [request.url])[0]
         outcome: Outcome = "filtered"
         reason = f"duplicate: {request.url} was already requested in this crawl"
-        if request.url in redirected_from:
+        if request.url in request.meta.get("redirect_urls", []):
             outcome, reason = "redirects", f"redirect loop: {redirect_chain(request)}"
-        self._write(
-            FetchEvent(
-                source=self._source,
-                kind=cast(Kind, kind),
-                url=requested,
-                final_url=request.url if request.url != requested else None,
-                outcome=outcome,
-                reason=reason,
-                time=datetime.now(UTC),
-                found_on=request.meta.get(FOUND_ON_META),
-            )
-        )
+        self._write(request_event(request, source=self._source, outcome=outcome, reason=reason))
 
     def close_spider(self) -> None:
         """Close the fetch log."""
@@ -174,3 +161,22 @@ class FetchLogPipeline:
             self._fetched_by_kind[event.kind] += 1
         if event.kind == "article":
             self._articles.add(event.url)
+
+
+def read_fetch_log(path: Path, on_error: Callable[[str], None]) -> Iterator[FetchEvent]:
+    """Yield the events of a fetch log, in order.
+
+    Args:
+        path: a ``{source}.fetchlog.jsonl`` file.
+        on_error: called with ``"path:line: problem"`` for each unreadable line (a
+            crawl killed mid-write leaves half a line at the end); the line is skipped.
+
+    Yields:
+        One :class:`FetchEvent` per readable line.
+    """
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for number, line in enumerate(fh, 1):
+            try:
+                yield FetchEvent.from_json(json.loads(line))
+            except ValueError as exc:  # json.JSONDecodeError is one
+                on_error(f"{path}:{number}: unreadable fetch-log line ({exc})")

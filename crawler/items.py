@@ -7,11 +7,20 @@ fetch becomes a :class:`FetchEvent` (logged only).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal, get_args
 
-__all__ = ["ERROR_OUTCOMES", "SKIP_OUTCOMES", "FetchEvent", "FetchedResponse", "Kind", "Outcome"]
+__all__ = [
+    "ERROR_OUTCOMES",
+    "LASTING_OUTCOMES",
+    "SKIP_OUTCOMES",
+    "FetchEvent",
+    "FetchedResponse",
+    "Kind",
+    "Outcome",
+]
 
 # What a URL was fetched as: the discovery documents, or an article.
 Kind = Literal["article", "feed", "sitemap", "section"]
@@ -46,6 +55,11 @@ ERROR_OUTCOMES: tuple[Outcome, ...] = (
     "redirects",
     "error",
 )
+
+# Errors that fetching the URL again would only repeat: it is no page (a PDF, an
+# image, nothing), too large, or redirects in circles. See FetchEvent.lasting.
+LASTING_OUTCOMES: tuple[Outcome, ...] = ("not_html", "empty", "too_large", "redirects")
+_GONE = 410
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -143,6 +157,43 @@ class FetchEvent:
     final_url: str | None = None
     published: str | None = None
     found_on: str | None = None
+
+    @property
+    def lasting(self) -> bool:
+        """Whether fetching the URL again would only give the same answer.
+
+        True for :data:`LASTING_OUTCOMES` and for ``410 Gone``; a 404, a 5xx or a
+        timeout may be a page tomorrow.
+        """
+        return self.outcome in LASTING_OUTCOMES or (
+            self.outcome == "http_error" and self.status == _GONE
+        )
+
+    @classmethod
+    def from_json(cls, record: Mapping[str, Any]) -> FetchEvent:
+        """Read back a fetch-log record written by :meth:`to_json`.
+
+        Raises:
+            ValueError: a field is missing or holds what :meth:`to_json` never writes.
+        """
+        try:
+            kind, outcome = record["kind"], record["outcome"]
+            if kind not in get_args(Kind) or outcome not in get_args(Outcome):
+                raise ValueError(f"unknown kind {kind!r} or outcome {outcome!r}")
+            return cls(
+                source=str(record["source"]),
+                kind=kind,
+                url=str(record["url"]),
+                outcome=outcome,
+                reason=str(record["reason"]),
+                time=datetime.fromisoformat(record["time"]),
+                status=record.get("status"),
+                final_url=record.get("final_url"),
+                published=record.get("published"),
+                found_on=record.get("found_on"),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not a fetch-log record ({type(exc).__name__}: {exc})") from None
 
     def to_json(self) -> dict[str, object]:
         """Return the fetch-log record (JSON-ready)."""

@@ -2,9 +2,9 @@
 
 The rules, in the order they are checked, each giving the fetch-log outcome:
 
-1. ``offsite``: the URL's origin (scheme, host, port) is not one of the source's
-   sites: the origins of its configured feeds, sitemaps and pages, and of the
-   URLs those redirected to;
+1. ``offsite``: the URL's site (host and port, see :func:`crawler.urls.url_origin`)
+   is not one of the source's sites: those of its configured feeds, sitemaps and
+   pages, and of the URLs those redirected to;
 2. ``filtered``: the URL matches a ``deny`` regex, or ``allow`` regexes are given
    and it matches none (``re.search`` over the full normalised URL);
 3. ``filtered``: a plain sitemap gave it a ``<lastmod>`` older than the recent
@@ -105,7 +105,8 @@ class ArticlePolicy:
             url: an absolute URL.
 
         Returns:
-            ``True`` when its origin (scheme, host, port) is one of the source's.
+            ``True`` when its host and port (:func:`~crawler.urls.url_origin`) are one
+            of the source's sites.
         """
         return url_origin(url) in self._origins
 

@@ -9,8 +9,9 @@ and the same form is what the ``seen`` file is compared against.
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit
 
+from scrapy.utils.url import strip_url
 from w3lib.url import canonicalize_url, url_query_cleaner
 
 from crawler.errors import SpiderArgumentError
@@ -47,7 +48,8 @@ def normalize_url(url: str) -> str:
     The host is lower-cased, the fragment, a default port and tracking parameters
     (``utm_*``, ``fbclid``, ``gclid``, ``mc_cid``, ``mc_eid``, ``ref``, ...) are
     removed, the remaining query arguments are sorted and percent-encoding is
-    made uniform (w3lib's ``canonicalize_url``). The function is idempotent.
+    made uniform (w3lib's ``canonicalize_url`` and ``strip_url``). The function
+    is idempotent.
 
     Args:
         url: an absolute URL.
@@ -64,11 +66,7 @@ def normalize_url(url: str) -> str:
     tracking = sorted(name for name in names if _is_tracking(name))
     if tracking:
         url = url_query_cleaner(url, tracking, remove=True, unique=False, keep_fragments=True)
-    url = canonicalize_url(url, keep_fragments=False)
-    parts = urlsplit(url)
-    if parts.port is not None and _DEFAULT_PORTS.get(parts.scheme) == parts.port:
-        parts = parts._replace(netloc=parts.netloc.rsplit(":", 1)[0])
-    return urlunsplit(parts)
+    return strip_url(canonicalize_url(url), strip_credentials=False, strip_default_port=True)
 
 
 def url_origin(url: str) -> tuple[str, int]:

@@ -9,7 +9,7 @@ the same thing on every machine.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,8 +46,8 @@ class Signature:
         return LeanMinHash(seed=seed, hashvalues=self.hashvalues, scheme=_SCHEME)
 
 
-def sign_texts(texts: Sequence[str], config: DedupeConfig) -> list[Signature]:
-    """Compute the signatures of ``texts`` in one bulk pass.
+def sign_texts(texts: Iterable[str], config: DedupeConfig) -> list[Signature]:
+    """Compute the signatures of ``texts`` in one pass, text by text.
 
     Args:
         texts: article texts as extracted (normalisation happens here).
@@ -56,20 +56,26 @@ def sign_texts(texts: Sequence[str], config: DedupeConfig) -> list[Signature]:
     Returns:
         One :class:`Signature` per text, in order.
     """
-    word_lists = [tokens(normalize_text(text)) for text in texts]
-    shingle_sets = [word_shingles(words, config.shingle_size) for words in word_lists]
-    # MinHash.bulk reuses the permutations for every text: much faster than one
-    # MinHash per text, and each set is hashed with update_batch, not per shingle.
-    minhashes: Iterable[MinHash] = MinHash.bulk(
+    # One MinHash holds the permutations; each text's is a copy of it (what
+    # MinHash.bulk does), hashed with update_batch, not shingle by shingle. Texts
+    # are shingled one at a time: a night's shingle sets together would take
+    # gigabytes, while a signature is 1 KB.
+    empty = MinHash(num_perm=config.num_perm, seed=config.seed, scheme=_SCHEME)
+    signatures = []
+    for text in texts:
+        words = tokens(normalize_text(text))
+        shingles = word_shingles(words, config.shingle_size)
+        minhash = empty.copy()
         # MinHash keeps minima, so the order of a set's shingles does not matter.
-        [list(s) for s in shingle_sets],
-        num_perm=config.num_perm,
-        seed=config.seed,
-    )
-    return [
-        Signature(hashvalues=m.hashvalues.astype(np.uint32), shingles=len(s), words=len(w))
-        for m, s, w in zip(minhashes, shingle_sets, word_lists, strict=True)
-    ]
+        minhash.update_batch(shingles)
+        signatures.append(
+            Signature(
+                hashvalues=minhash.hashvalues.astype(np.uint32),
+                shingles=len(shingles),
+                words=len(words),
+            )
+        )
+    return signatures
 
 
 def to_bytes(signature: Signature) -> bytes:

@@ -692,7 +692,12 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _page_file(site_dir: Path, path: str) -> Path:
+def page_file(site_dir: Path, path: str) -> Path:
+    """Return the file of ``site_dir`` that the demo server answers ``path`` with.
+
+    A folder's page is its ``index.html``, and so is the page of a path whose last
+    part has no file extension (the dot of ``/news/world/story-1.1234567`` is none).
+    """
     target = site_dir / path.lstrip("/")
     if path.endswith("/") or "." not in path.rsplit("/", 1)[-1] or re.search(r"-1\.\d+$", path):
         target = target / "index.html"
@@ -725,7 +730,7 @@ def build(root: Path = SITES_DIR) -> dict[str, Any]:
             shutil.rmtree(site_dir)
         arts = sorted((a for a in articles if a.site == name), key=lambda a: a.published)
         for art in arts:
-            _write(_page_file(site_dir, art.path), render_page(site, art, by_title))
+            _write(page_file(site_dir, art.path), render_page(site, art, by_title))
         newest_first = arts[::-1]
         feed_arts = newest_first[:6]
         sitemap_arts = [a for a in arts if a not in newest_first[:2]]
@@ -751,7 +756,7 @@ def build(root: Path = SITES_DIR) -> dict[str, Any]:
             [("p", _ROBOTS_TEXT)],
             path=robots_path,
         )
-        _write(_page_file(site_dir, robots_path), render_page(site, robots_art, by_title))
+        _write(page_file(site_dir, robots_path), render_page(site, robots_art, by_title))
         section_extra.append((f"__BASE__{robots_path}", "Subscriber exclusive: Inside the story"))
         truth["non_articles"].append({"site": name, "path": robots_path, "reason": "robots"})
 
@@ -775,9 +780,7 @@ def build(root: Path = SITES_DIR) -> dict[str, Any]:
                 '<figure class="video-player"><img src="__BASE__/img/still.jpg" alt="">'
                 "<figcaption>Watch: scenes from the week.</figcaption></figure>"
             )
-            _write(
-                _page_file(site_dir, media_path), render_page(site, media, by_title, body=figure)
-            )
+            _write(page_file(site_dir, media_path), render_page(site, media, by_title, body=figure))
             section_extra.append((f"__BASE__{media_path}", "Video: the week in pictures"))
             truth["non_articles"].append({"site": name, "path": media_path, "reason": "no-text"})
 
@@ -816,7 +819,7 @@ def build(root: Path = SITES_DIR) -> dict[str, Any]:
                 site_dir / "sitemap.xml", _sitemap_index(["/sitemaps/news.xml"], arts[-1].published)
             )
         _write(
-            _page_file(site_dir, site.section_path),
+            page_file(site_dir, site.section_path),
             _section_page(site, section_arts, section_extra),
         )
         if routes[name]:

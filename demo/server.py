@@ -175,6 +175,23 @@ def _load_routes(site_dir: Path) -> dict[str, _Route]:
 def _make_handler(
     site_dir: Path, routes: Mapping[str, _Route], web: DemoWeb, site: str
 ) -> type[BaseHTTPRequestHandler]:
+    # Known once every server is bound, and fixed from then on: worked out once per site.
+    site_root = site_dir.resolve()
+    base = web.bases[site]
+    placeholders = (
+        (b"__BASE__", base.encode()),
+        *((f"__SITE_{name}__".encode(), url.encode()) for name, url in web.bases.items()),
+    )
+
+    def fill(body: bytes) -> bytes:
+        # Placeholders are ASCII, so this works on any ASCII-compatible encoding.
+        for placeholder, url in placeholders:
+            body = body.replace(placeholder, url)
+        today = datetime.now(UTC).date()
+        return _DAYS_AGO.sub(
+            lambda match: (today - timedelta(days=int(match[1]))).isoformat().encode(), body
+        )
+
     class Handler(BaseHTTPRequestHandler):
         server_version = "wiredupe-demo/1"
 
@@ -221,8 +238,8 @@ def _make_handler(
             if route.redirect:
                 target = route.redirect
                 if target.startswith("/"):
-                    target = web.bases[site] + target
-                target = web.substitute(target.replace("__BASE__", web.bases[site]))
+                    target = base + target
+                target = fill(target.encode()).decode()
                 return self._with_headers(
                     HTTPStatus.MOVED_PERMANENTLY, b"", [("Location", target)], route
                 )
@@ -237,14 +254,15 @@ def _make_handler(
                 )
             body = file.read_bytes()
             if file.suffix in _TEXT_SUFFIXES or file.name == "robots.txt":
-                body = self._fill(body)
+                body = fill(body)
             if route.pad_to and len(body) < route.pad_to:
                 body = _padded(body, route.pad_to)
             headers = [("Content-Type", route.content_type or _content_type(file))]
             if route.validators:
-                validators = _validators(body, file)
-                if self._not_modified(validators):
-                    return self._with_headers(304, b"", list(validators), route, length=False)
+                etag, last_modified = _validators(body, file)
+                validators = [("ETag", etag), ("Last-Modified", last_modified)]
+                if self._not_modified(etag, last_modified):
+                    return self._with_headers(304, b"", validators, route, length=False)
                 headers += validators
             return self._with_headers(200, body, headers, route)
 
@@ -263,8 +281,7 @@ def _make_handler(
             kept = [(name, value) for name, value in headers if name.lower() not in overridden]
             return _Answer(int(status), (*kept, *route.headers.items()), body)
 
-        def _not_modified(self, validators: tuple[tuple[str, str], ...]) -> bool:
-            etag, last_modified = (value for _, value in validators)
+        def _not_modified(self, etag: str, last_modified: str) -> bool:
             if_none_match = self.headers.get("If-None-Match")
             if if_none_match is not None:  # RFC 9110: If-None-Match wins over If-Modified-Since
                 tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
@@ -279,24 +296,14 @@ def _make_handler(
             return parsedate_to_datetime(last_modified) <= since
 
         def _resolve(self, path: str) -> Path | None:
-            candidate = (site_dir / path.lstrip("/")).resolve()
-            if not candidate.is_relative_to(site_dir.resolve()):
+            candidate = (site_root / path.lstrip("/")).resolve()
+            if not candidate.is_relative_to(site_root):
                 return None
             if candidate.is_dir():
                 candidate = candidate / "index.html"
             if candidate.name.startswith("_") or not candidate.is_file():
                 return None
             return candidate
-
-        def _fill(self, body: bytes) -> bytes:
-            # Placeholders are ASCII, so this works on any ASCII-compatible encoding.
-            body = body.replace(b"__BASE__", web.bases[site].encode())
-            for name, base in web.bases.items():
-                body = body.replace(f"__SITE_{name}__".encode(), base.encode())
-            today = datetime.now(UTC).date()
-            return _DAYS_AGO.sub(
-                lambda match: (today - timedelta(days=int(match[1]))).isoformat().encode(), body
-            )
 
     return Handler
 
@@ -312,10 +319,13 @@ def _padded(body: bytes, size: int) -> bytes:
     return body + opening + b"x" * filler + closing
 
 
-def _validators(body: bytes, file: Path) -> tuple[tuple[str, str], ...]:
-    """Return the ``ETag`` (of the body as served) and ``Last-Modified`` (of the file)."""
+def _validators(body: bytes, file: Path) -> tuple[str, str]:
+    """Return the ``ETag`` (of the body as served) and ``Last-Modified`` (of the file).
+
+    Computed per request: the body as served depends on the day (``__DAYS_AGO_<n>__``).
+    """
     etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-    return (("ETag", etag), ("Last-Modified", formatdate(file.stat().st_mtime, usegmt=True)))
+    return etag, formatdate(file.stat().st_mtime, usegmt=True)
 
 
 def _content_type(file: Path) -> str:

@@ -15,12 +15,21 @@ from extract.errors import (
     WarcReadError,
 )
 from extract.urls import canonical_url, choose_canonical
-from extract.warc import RawPage, Rejected, all_cores, extract_warc, iter_raw_pages
+from extract.warc import (
+    ExtractionPool,
+    RawPage,
+    Rejected,
+    all_cores,
+    extract_warc,
+    extraction_pool,
+    iter_raw_pages,
+)
 
 __all__ = [
     "Article",
     "BoilerplateMemory",
     "ExtractError",
+    "ExtractionPool",
     "InvalidUrl",
     "NoArticleText",
     "RawPage",
@@ -33,6 +42,7 @@ __all__ = [
     "decode_html",
     "extract_article",
     "extract_warc",
+    "extraction_pool",
     "iter_raw_pages",
     "parse_timestamp",
 ]

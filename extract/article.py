@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.settings import Document
 
 from extract.boilerplate import PageChrome, strip_chrome
+from extract.dates import as_utc
 from extract.encoding import decode_html
 from extract.errors import NoArticleText
 from extract.scoring import shingles
@@ -44,7 +45,6 @@ __all__ = [
 ]
 
 _WORD_RE = re.compile(r"\w+")
-_SPACE_RE = re.compile(r"\s+")
 _SENTENCE_END_RE = re.compile(r"[.!?…。！？:;]['\"”’»)\]）」』]*$")
 _TABLE = re.compile(r"<table[\s>]", re.IGNORECASE)
 _LANG_RE = re.compile(r"^([A-Za-z]{2,3})(?:[-_].*)?$")
@@ -177,8 +177,7 @@ def article_from_page(
     reason = _too_short(text)
     if reason:
         raise NoArticleText(url, reason)
-    fetched_utc = _as_utc(fetched)
-    hint_utc = _as_utc(published_hint) if published_hint else None
+    hint_utc = as_utc(published_hint) if published_hint else None
     return Article(
         url=canonical,
         fetched_url=url,
@@ -186,7 +185,7 @@ def article_from_page(
         title=title,
         author=_clean_line(document.author),
         published=_published(document.date, hint_utc),
-        fetched=fetched_utc,
+        fetched=as_utc(fetched),
         language=language,
         text=text,
     )
@@ -284,8 +283,7 @@ def _clean_line(value: str | None) -> str | None:
     """Collapse whitespace; empty becomes None."""
     if value is None:
         return None
-    value = _SPACE_RE.sub(" ", value).strip()
-    return value or None
+    return " ".join(value.split()) or None
 
 
 def _tidy_text(text: str, title: str | None) -> str:
@@ -336,13 +334,6 @@ def _is_prose(line: str) -> bool:
     return unspaced and len(line) >= PROSE_LINE_CHARS_UNSPACED
 
 
-def _as_utc(value: datetime) -> datetime:
-    """Convert to UTC; a naive value is taken to be UTC already."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
 def _published(page_date: str | None, hint: datetime | None) -> datetime | None:
     """The publication time: the page's own date first, else the crawl's hint.
 
@@ -357,8 +348,6 @@ def _published(page_date: str | None, hint: datetime | None) -> datetime | None:
         parsed = datetime.fromisoformat(page_date)
     except ValueError:
         return hint
-    if parsed.tzinfo is not None:
-        return parsed.astimezone(UTC)
-    if hint is not None and hint.date() == parsed.date():
+    if parsed.tzinfo is None and hint is not None and hint.date() == parsed.date():
         return hint
-    return parsed.replace(tzinfo=UTC)
+    return as_utc(parsed)

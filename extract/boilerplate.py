@@ -46,10 +46,8 @@ __all__ = [
     "BoilerplateMemory",
     "PageChrome",
     "block_key",
-    "block_keys",
     "page_chrome",
     "repeated_blocks",
-    "strip_blocks",
     "strip_chrome",
 ]
 
@@ -80,8 +78,13 @@ def block_key(text: str) -> str:
 
     A leading list mark (``- ``, as trafilatura writes list items) is not part of it.
     """
-    folded = _LIST_MARK.sub("", _fold_space(text)).casefold()
-    return hashlib.blake2b(folded.encode("utf-8"), digest_size=8).hexdigest()
+    return _folded_key(_fold_space(text))
+
+
+def _folded_key(folded: str) -> str:
+    """:func:`block_key` of a text already passed through :func:`_fold_space`."""
+    unmarked = _LIST_MARK.sub("", folded).casefold()
+    return hashlib.blake2b(unmarked.encode("utf-8"), digest_size=8).hexdigest()
 
 
 def _fold_space(text: str) -> str:
@@ -97,7 +100,8 @@ class PageChrome:
     """What one page can teach about its source's chrome, and where its lines sit.
 
     Attributes:
-        blocks: the keys of the page's block elements (:func:`block_keys`).
+        blocks: the keys of the page's block elements (within the configured size
+            range).
         sections: each section key of the page (``s:``-prefixed) to the block keys of
             the text inside that section.
     """
@@ -108,11 +112,6 @@ class PageChrome:
     def keys(self) -> frozenset[str]:
         """Every block and section key of the page (what repeated_blocks counts)."""
         return self.blocks | frozenset(self.sections)
-
-
-def block_keys(tree: HtmlElement) -> frozenset[str]:
-    """Return the keys of a page's block elements (within the configured size range)."""
-    return page_chrome(tree).blocks
 
 
 def page_chrome(tree: HtmlElement) -> PageChrome:
@@ -126,7 +125,7 @@ def page_chrome(tree: HtmlElement) -> PageChrome:
         text = _fold_space(element.text_content())
         if not text or len(text) > high:
             continue
-        key = block_key(text)
+        key = _folded_key(text)
         inner[element] = key
         if element.tag in _BLOCK_TAGS and len(text) >= low:
             keys.add(key)
@@ -175,8 +174,8 @@ def repeated_blocks(pages: Sequence[frozenset[str]]) -> frozenset[str]:
     """Return the block keys found on at least the configured share of ``pages``.
 
     Args:
-        pages: the block (and section) keys of each of one source's pages
-            (:func:`block_keys`, :meth:`PageChrome.keys`).
+        pages: the block and section keys of each of one source's pages
+            (:meth:`PageChrome.keys`).
 
     Returns:
         The source's boilerplate; empty when there are too few pages to tell chrome
@@ -191,34 +190,37 @@ def repeated_blocks(pages: Sequence[frozenset[str]]) -> frozenset[str]:
     return frozenset(key for key, n in counts.items() if n >= needed)
 
 
-def strip_blocks(text: str, boilerplate: frozenset[str] | set[str]) -> str:
-    """Remove the lines of ``text`` whose key is in ``boilerplate``."""
-    if not boilerplate:
-        return text
-    return "\n".join(line for line in text.split("\n") if block_key(line) not in boilerplate)
-
-
 def strip_chrome(text: str, boilerplate: frozenset[str], page: PageChrome | None) -> str:
-    """Remove ``boilerplate`` blocks, then the lines of the page's chrome sections.
+    """Remove the lines that are ``boilerplate`` blocks, then those of the page's chrome sections.
 
     A learned section's lines are removed only when they are less than
-    :data:`~extract.settings.SECTION_MAX_SHARE` of the text (each section measured
-    against the whole text): more, and the section holds the article itself.
+    :data:`~extract.settings.SECTION_MAX_SHARE` of the text left after the blocks
+    (each section measured on its own): more, and the section holds the article itself.
+
+    Args:
+        text: the article text, one block per line.
+        boilerplate: the source's block and section keys.
+        page: the sections of the text's page; None removes the blocks only.
+
+    Returns:
+        ``text`` without those lines.
     """
-    text = strip_blocks(text, boilerplate)
-    if page is None or not boilerplate:
+    if not boilerplate:
         return text
     lines = text.split("\n")
     keys = [block_key(line) for line in lines]
-    limit = SECTION_MAX_SHARE * sum(map(len, lines))
-    chrome: set[int] = set()
-    for key, inside in page.sections.items():
-        if key not in boilerplate:
-            continue
-        found = {i for i, line_key in enumerate(keys) if line_key in inside}
-        if sum(len(lines[i]) for i in found) < limit:
-            chrome |= found
-    return "\n".join(line for i, line in enumerate(lines) if i not in chrome)
+    kept = [i for i, key in enumerate(keys) if key not in boilerplate]
+    if page is not None:
+        limit = SECTION_MAX_SHARE * sum(len(lines[i]) for i in kept)
+        chrome: set[int] = set()
+        for section, inside in page.sections.items():
+            if section not in boilerplate:
+                continue
+            found = {i for i in kept if keys[i] in inside}
+            if sum(len(lines[i]) for i in found) < limit:
+                chrome |= found
+        kept = [i for i in kept if i not in chrome]
+    return "\n".join(lines[i] for i in kept)
 
 
 @dataclass

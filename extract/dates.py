@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-__all__ = ["parse_timestamp"]
+__all__ = ["as_utc", "parse_timestamp"]
 
 
 def parse_timestamp(value: str) -> datetime:
@@ -20,7 +20,15 @@ def parse_timestamp(value: str) -> datetime:
         '2025-11-21T07:15:00+00:00'
     """
     try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        return as_utc(datetime.fromisoformat(value.strip().replace("Z", "+00:00")))
     except (ValueError, OverflowError):
         raise ValueError(f"not an ISO 8601 date: {value!r}") from None
+
+
+def as_utc(value: datetime) -> datetime:
+    """Convert to UTC; a naive value is taken to be UTC already.
+
+    Raises:
+        OverflowError: the conversion leaves the range of datetime.
+    """
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -129,10 +129,10 @@ TRAFILATURA_OPTIONS: Final[dict[str, Any]] = {
 DATE_FORMAT: Final = "%Y-%m-%dT%H:%M:%S%z"
 
 # Query parameters that identify a campaign or a click, not a page. courlan strips most
-# (utm_*, fbclid, gclid, mc_*, ref, ...); these are the ones it keeps.
+# (utm_*, fbclid, gclid, mc_*, _ga, _gl, ref, *_campaign, *_source, ...; the tests of
+# canonical_url pin that); these are the ones it keeps.
 EXTRA_TRACKING_PARAMS: Final = re.compile(
-    r"^(?:_ga|_gl|_hsenc|_hsmi|mkt_tok|oly_anon_id|oly_enc_id|rb_clickid|s_cid|"
-    r"ns_campaign|ns_mchannel|ns_source|ns_linkname|ns_fee|at_medium|at_campaign|"
+    r"^(?:_hsenc|_hsmi|rb_clickid|ns_mchannel|ns_linkname|ns_fee|"
     r"cmpid|icid|ito|wt_mc|wt\.mc_id|sr_share|share|smid|taid|ocid)$",
     re.IGNORECASE,
 )

@@ -26,6 +26,7 @@ import zlib
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -166,12 +167,50 @@ def all_cores() -> int:
     return os.cpu_count() or 1
 
 
+@dataclass(frozen=True)
+class ExtractionPool:
+    """Worker processes that parse and extract pages, shared by every file of a night.
+
+    Made by :func:`extraction_pool`; starting processes costs a fraction of a
+    second, so one pool serves many :func:`extract_warc` calls.
+    """
+
+    executor: ProcessPoolExecutor
+    workers: int
+
+
+@contextmanager
+def extraction_pool(workers: int) -> Iterator[ExtractionPool | None]:
+    """Start ``workers`` extraction processes for the block; ``None`` when ``workers`` is 1.
+
+    Args:
+        workers: how many processes (:func:`all_cores` for one per CPU); 1 works in
+            the calling process.
+
+    Yields:
+        The pool to pass to :func:`extract_warc`, or ``None`` (in process).
+
+    Raises:
+        ValueError: If ``workers`` is below 1.
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}; use all_cores()")
+    if workers == 1:
+        yield None
+        return
+    # forkserver (spawn where it is missing): forking a process that runs threads
+    # (Prefect's, an HTTP client's) can deadlock the child.
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as executor:
+        yield ExtractionPool(executor, workers)
+
+
 def extract_warc(
     path: Path,
     *,
     default_source: str | None = None,
     memory: BoilerplateMemory | None = None,
-    workers: int | None = None,
+    pool: ExtractionPool | None = None,
 ) -> Iterator[Article | Rejected]:
     """Extract the articles of a WARC file.
 
@@ -186,9 +225,9 @@ def extract_warc(
             when None, the URL's host without ``www.`` is used.
         memory: each source's boilerplate from earlier nights; what this file
             teaches is added to it (read ``memory.added`` afterwards to store it).
-        workers: processes that parse and extract pages: None or 1 works in this
-            process; N > 1 starts a pool of N (:func:`all_cores` for one per CPU).
-            The results are the same, in the same order.
+        pool: processes that parse and extract pages (:func:`extraction_pool`);
+            ``None`` works in this process. The results are the same, in the same
+            order.
 
     Yields:
         An :class:`~extract.article.Article` or a :class:`Rejected` per candidate,
@@ -200,12 +239,9 @@ def extract_warc(
     boilerplate is rejected.
 
     Raises:
-        ValueError: If ``workers`` is below 1.
         WarcReadError: If the file is corrupt or truncated, after everything before
             the damage has been yielded.
     """
-    if workers is not None and workers < 1:
-        raise ValueError(f"workers must be None or at least 1, got {workers}; use all_cores()")
     outcomes: list[tuple[Article | Rejected, PageChrome | None]] = []
     learned: dict[str, list[frozenset[str]]] = defaultdict(list)
     damage: WarcReadError | None = None
@@ -215,7 +251,7 @@ def extract_warc(
         if page.kind is None or page.kind == "article"
     )
     try:
-        for outcome, chrome in _processed(candidates, workers or 1):
+        for outcome, chrome in _processed(candidates, pool):
             if chrome is not None:
                 # Every HTML page of the source teaches its chrome, article or not.
                 learned[outcome.source].append(chrome.keys())
@@ -225,10 +261,14 @@ def extract_warc(
     memory = memory if memory is not None else BoilerplateMemory()
     for source, sets in learned.items():
         memory.learn(source, repeated_blocks(sets))
+    # Once per source, not per article: a source's stored keys grow night after night.
+    boilerplate: dict[str, frozenset[str]] = {}
     for outcome, chrome in outcomes:
         if isinstance(outcome, Article):
+            if outcome.source not in boilerplate:
+                boilerplate[outcome.source] = memory.blocks(outcome.source)
             try:
-                outcome = without_boilerplate(outcome, memory.blocks(outcome.source), chrome)
+                outcome = without_boilerplate(outcome, boilerplate[outcome.source], chrome)
             except NoArticleText as exc:
                 outcome = Rejected(url=outcome.fetched_url, source=outcome.source, reason=str(exc))
         yield outcome
@@ -239,32 +279,28 @@ def extract_warc(
 _Processed = tuple[Article | Rejected, PageChrome | None]
 
 
-def _processed(pages: Iterator[RawPage], workers: int) -> Iterator[_Processed]:
-    """Each page's outcome and chrome, in order; in this process or a pool of ``workers``.
+def _processed(pages: Iterator[RawPage], pool: ExtractionPool | None) -> Iterator[_Processed]:
+    """Each page's outcome and chrome, in order; in this process or in ``pool``.
 
     A :class:`WarcReadError` from ``pages`` is raised after the outcomes of every page
     read before it.
     """
-    if workers == 1:
+    if pool is None:
         yield from map(_process, pages)
         return
-    # forkserver (spawn where it is missing): forking a process that runs threads
-    # (Prefect's, an HTTP client's) can deadlock the child.
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-        pending: deque[Future[list[_Processed]]] = deque()
-        damage: WarcReadError | None = None
-        try:
-            for batch in _batches(pages, _BATCH_PAGES):
-                pending.append(pool.submit(_process_batch, batch))
-                while len(pending) >= workers * _BATCHES_PER_WORKER:
-                    yield from pending.popleft().result()
-        except WarcReadError as exc:
-            damage = exc
-        while pending:
-            yield from pending.popleft().result()
-        if damage is not None:
-            raise damage
+    pending: deque[Future[list[_Processed]]] = deque()
+    damage: WarcReadError | None = None
+    try:
+        for batch in _batches(pages, _BATCH_PAGES):
+            pending.append(pool.executor.submit(_process_batch, batch))
+            while len(pending) >= pool.workers * _BATCHES_PER_WORKER:
+                yield from pending.popleft().result()
+    except WarcReadError as exc:
+        damage = exc
+    while pending:
+        yield from pending.popleft().result()
+    if damage is not None:
+        raise damage
 
 
 def _batches(pages: Iterator[RawPage], size: int) -> Iterator[list[RawPage]]:

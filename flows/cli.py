@@ -11,14 +11,20 @@ import functools
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from flows.config import Settings
 
 __all__ = ["app", "main"]
 
@@ -111,6 +117,15 @@ def _settings(
     return load_settings(
         sources, overrides={"database": {"url": db}, **tables}, require_sources=require_sources
     )
+
+
+@contextmanager
+def _session(settings: Settings) -> Iterator[Session]:
+    """A session on the configured database, migrated to the newest schema first."""
+    from flows.stages import open_store
+
+    with open_store(settings.database.url) as sessions, sessions() as session:
+        yield session
 
 
 def _parse_since(value: str | None) -> datetime | None:
@@ -230,12 +245,11 @@ def sources(
 ) -> None:
     """Per source and run: discovered, fetched, stored, skipped by reason, errors."""
     import storage
-    from flows.output import sources_table, write_records
-    from flows.report import counts_text, source_history
-    from flows.stages import open_store
+    from flows.output import source_csv_row, sources_table, write_records
+    from flows.report import source_history
 
     settings = _settings(sources_file, db)
-    with open_store(settings.database.url) as sessions, sessions() as session:
+    with _session(settings) as session:
         recent = storage.list_runs(session, limit=max(100, 10 * runs), kind="run")
         totals = storage.articles_by_source(session)
     records = source_history(
@@ -246,14 +260,8 @@ def sources(
     )
     if fmt is GroupFormat.table:
         sources_table(records, _stdout())
-    elif fmt is GroupFormat.csv:
-        flat = [
-            {**r, "skipped": counts_text(r["skipped"]), "errors": counts_text(r["errors"])}
-            for r in records
-        ]
-        write_records(flat, "csv", sys.stdout)
     else:
-        write_records(records, fmt.value, sys.stdout)
+        write_records(records, fmt.value, sys.stdout, csv_row=source_csv_row)
 
 
 @app.command()
@@ -272,18 +280,18 @@ def groups(
 ) -> None:
     """Story groups, largest and newest first."""
     import storage
-    from flows.output import GROUP_CSV_FIELDS, groups_table, write_records
-    from flows.stages import open_store
+    from flows.output import GROUP_CSV_FIELDS, group_csv_row, groups_table, write_records
 
-    settings = _settings(None, db)
-    with open_store(settings.database.url) as sessions, sessions() as session:
+    with _session(_settings(None, db)) as session:
         found = storage.list_groups(
             session, since=_parse_since(since), min_size=min_size, search=search, limit=limit
         )
     if fmt is GroupFormat.table:
         groups_table(found, _stdout())
     else:
-        write_records(found, fmt.value, sys.stdout, csv_fields=GROUP_CSV_FIELDS, flatten=True)
+        write_records(
+            found, fmt.value, sys.stdout, csv_fields=GROUP_CSV_FIELDS, csv_row=group_csv_row
+        )
 
 
 @app.command()
@@ -298,10 +306,8 @@ def group(
     """One group: its articles, origin, agency and each copy's similarity."""
     import storage
     from flows.output import group_detail, write_records
-    from flows.stages import open_store
 
-    settings = _settings(None, db)
-    with open_store(settings.database.url) as sessions, sessions() as session:
+    with _session(_settings(None, db)) as session:
         record = storage.get_group(session, group_id)
     if fmt is GroupFormat.table:
         group_detail(record, _stdout())
@@ -325,10 +331,8 @@ def export(
     """One record per article, with its group_id."""
     import storage
     from flows.output import write_records
-    from flows.stages import open_store
 
-    settings = _settings(None, db)
-    with open_store(settings.database.url) as sessions, sessions() as session:
+    with _session(_settings(None, db)) as session:
         records = storage.export_articles(session)
         if output is None:
             write_records(records, fmt.value, sys.stdout)

@@ -22,19 +22,27 @@ from dedupe import DedupeConfig
 from extract import (
     Article,
     BoilerplateMemory,
+    ExtractionPool,
     InvalidUrl,
     NoArticleText,
     Rejected,
     UndecodablePage,
     WarcReadError,
-    all_cores,
     canonical_url,
     extract_article,
     extract_warc,
     parse_timestamp,
 )
 from flows.errors import BadLine, InputError
-from flows.stages import GroupCounts, StoreCounts, group_new_articles, open_store, store_extracted
+from flows.stages import (
+    GroupCounts,
+    StoreCounts,
+    boilerplate_memory,
+    extraction_processes,
+    group_new_articles,
+    open_store,
+    store_extracted,
+)
 
 __all__ = ["IngestSummary", "LineError", "ingest_files", "read_jsonl"]
 
@@ -165,11 +173,18 @@ def read_jsonl(
                 on_error(LineError(str(path), line_no, str(exc)))
 
 
+def _is_warc(path: Path) -> bool:
+    return path.name.endswith(_WARC_SUFFIXES)
+
+
 def _outcomes(
-    path: Path, on_error: Callable[[LineError], None], memory: BoilerplateMemory, workers: int
+    path: Path,
+    on_error: Callable[[LineError], None],
+    memory: BoilerplateMemory,
+    pool: ExtractionPool | None,
 ) -> Iterable[Article | Rejected]:
-    if path.name.endswith(_WARC_SUFFIXES):
-        return extract_warc(path, memory=memory, workers=workers or all_cores())
+    if _is_warc(path):
+        return extract_warc(path, memory=memory, pool=pool)
     return read_jsonl(path, on_error)
 
 
@@ -202,19 +217,22 @@ def ingest_files(
 
         with sessions.begin() as session:
             run_id = storage.start_run(session, "ingest")
-            memory = BoilerplateMemory(known=storage.boilerplate(session, None))
         status = "failed"
         try:
-            for path in paths:
-                try:
-                    outcomes = _outcomes(path, count, memory, workers)
-                    store_extracted(sessions, outcomes, run_id, summary.stored)
-                except WarcReadError as exc:
-                    # What was readable before the damage is stored; the rest is reported.
-                    count(LineError(str(path), 0, str(exc)))
-                summary.files += 1
-            with sessions.begin() as session:
-                storage.add_boilerplate(session, memory.added)
+            # Extraction processes only when there is HTML to extract.
+            processes = workers if any(map(_is_warc, paths)) else 1
+            with (
+                boilerplate_memory(sessions, None) as memory,
+                extraction_processes(processes) as pool,
+            ):
+                for path in paths:
+                    try:
+                        outcomes = _outcomes(path, count, memory, pool)
+                        store_extracted(sessions, outcomes, run_id, summary.stored)
+                    except WarcReadError as exc:
+                        # What was readable before the damage is stored; the rest is reported.
+                        count(LineError(str(path), 0, str(exc)))
+                    summary.files += 1
             summary.grouped = group_new_articles(sessions, dedupe)
             status = "completed"
         finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TextIO
 
 from rich import box
@@ -16,8 +16,10 @@ from flows.report import counts_text
 
 __all__ = [
     "GROUP_CSV_FIELDS",
+    "group_csv_row",
     "group_detail",
     "groups_table",
+    "source_csv_row",
     "sources_table",
     "write_records",
 ]
@@ -35,7 +37,8 @@ GROUP_CSV_FIELDS = (
 )
 
 
-def _flat_group(group: dict[str, Any]) -> dict[str, Any]:
+def group_csv_row(group: dict[str, Any]) -> dict[str, Any]:
+    """A group record as one CSV row (columns :data:`GROUP_CSV_FIELDS`)."""
     origin = group.get("origin") or {}
     return {
         "id": group["id"],
@@ -68,9 +71,13 @@ def write_records(
     out: TextIO,
     *,
     csv_fields: Sequence[str] | None = None,
-    flatten: bool = False,
+    csv_row: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> int:
-    """Write records as ``json`` (one array), ``jsonl`` or ``csv``; return the count."""
+    """Write records as ``json`` (one array), ``jsonl`` or ``csv``; return the count.
+
+    ``csv_row`` turns a record into a flat CSV row (JSON keeps records as they are);
+    ``csv_fields`` are the columns (by default the first row's keys).
+    """
     n = 0
     if fmt == "json":
         items = list(records)
@@ -85,7 +92,7 @@ def write_records(
     if fmt == "csv":
         writer: csv.DictWriter[str] | None = None
         for record in records:
-            row = _csv_safe(_flat_group(record) if flatten else record)
+            row = _csv_safe(csv_row(record) if csv_row else record)
             if writer is None:
                 writer = csv.DictWriter(
                     out, fieldnames=list(csv_fields or row.keys()), extrasaction="ignore"
@@ -146,6 +153,17 @@ def group_detail(group: dict[str, Any], console: Console) -> None:
             Text(f"{a['title'] or '(untitled)'}\n{a['url']}"),
         )
     console.print(table)
+
+
+def source_csv_row(record: dict[str, Any]) -> dict[str, Any]:
+    """A ``wiredupe sources`` record as one CSV row: skips and errors as text.
+
+    No skips (or errors) is an empty cell: ``-`` would reach a spreadsheet as ``'-``.
+    """
+    return {
+        **record,
+        **{key: counts_text(record[key]) if record[key] else "" for key in ("skipped", "errors")},
+    }
 
 
 def sources_table(records: Sequence[dict[str, Any]], console: Console) -> None:

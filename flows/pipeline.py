@@ -24,16 +24,17 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 import storage
 from crawler.run import crawl_command, crawl_env, crawl_outputs
 from dedupe import DedupeConfig
-from extract import BoilerplateMemory, WarcReadError, all_cores, extract_warc
+from extract import WarcReadError, extract_warc
 from flows.config import Settings, load_settings
 from flows.errors import RunFailed
 from flows.report import source_records, summary_markdown
 from flows.stages import (
     StoreCounts,
+    boilerplate_memory,
+    extraction_processes,
     group_new_articles,
     lasting_failures,
     open_store,
-    rejection_row,
     store_extracted,
     write_seen_file,
 )
@@ -70,11 +71,11 @@ def crawl_source(
     """Crawl one source in a child process (Scrapy's reactor cannot restart).
 
     ``cache_dir`` keeps the source's feeds and sitemaps between nights, so that
-    they are asked for with ``If-None-Match``/``If-Modified-Since``.
+    they are asked for with ``If-None-Match``/``If-Modified-Since``. Returns the
+    crawl's statistics (see :mod:`crawler.fetchlog`).
     """
     logger = get_run_logger()
     out = Path(run_dir)
-    outputs = crawl_outputs(out, source)
     argv = crawl_command(
         sources_file=Path(sources_file),
         source=source,
@@ -99,9 +100,10 @@ def crawl_source(
             f"crawl of {source!r} exited with {proc.returncode}; see {log_path}: "
             + " | ".join(tail)
         )
-    stats = json.loads(outputs.stats.read_text(encoding="utf-8")) if outputs.stats.exists() else {}
+    stats_file = crawl_outputs(out, source).stats
+    stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
     logger.info("crawled %s: %s", source, json.dumps(stats, sort_keys=True))
-    return {"source": source, "warc": str(outputs.warc), "stats": stats}
+    return stats
 
 
 @task(name="extract", cache_policy=NO_CACHE)
@@ -122,35 +124,29 @@ def extract_and_store(
     too, so that later nights do not fetch them again.
     """
     logger = get_run_logger()
+    failures = [
+        row
+        for log in map(Path, fetch_logs)
+        if log.exists()
+        for row in lasting_failures(log, lambda problem: logger.warning("%s", problem))
+    ]
     counts = StoreCounts()
     with open_store(db_url) as sessions:
-        with sessions() as session:
-            memory = BoilerplateMemory(known=storage.boilerplate(session, sources))
-        for log in fetch_logs:
-            if Path(log).exists():
-                failures, problems = lasting_failures(Path(log))
-                for problem in problems:
-                    logger.warning("%s", problem)
-                with sessions.begin() as session:
-                    storage.record_rejections(session, run_id, [rejection_row(r) for r in failures])
-        for path in warc_paths:
-            if not Path(path).exists():
-                continue
-            try:
-                store_extracted(
-                    sessions,
-                    extract_warc(Path(path), memory=memory, workers=workers or all_cores()),
-                    run_id,
-                    counts,
-                )
-            except WarcReadError as exc:
-                # A crawl killed mid-write leaves a truncated archive: what was read
-                # before the damage is stored, the rest is reported, the night goes on.
-                logger.warning("%s", exc)
-                counts.damaged.append(str(exc))
         with sessions.begin() as session:
-            storage.add_boilerplate(session, memory.added)
-    get_run_logger().info(
+            storage.record_rejections(session, run_id, failures)
+        with boilerplate_memory(sessions, sources) as memory, extraction_processes(workers) as pool:
+            for path in map(Path, warc_paths):
+                if not path.exists():
+                    continue
+                try:
+                    outcomes = extract_warc(path, memory=memory, pool=pool)
+                    store_extracted(sessions, outcomes, run_id, counts)
+                except WarcReadError as exc:
+                    # A crawl killed mid-write leaves a truncated archive: what was read
+                    # before the damage is stored, the rest is reported, the night goes on.
+                    logger.warning("%s", exc)
+                    counts.damaged.append(str(exc))
+    logger.info(
         "stored %d new articles, %d already stored, %d pages rejected",
         counts.total("stored"),
         counts.total("already_stored"),
@@ -251,7 +247,7 @@ def run_pipeline(settings: Settings, only_sources: list[str] | None = None) -> d
             )
             for name in names
         }
-        crawled: dict[str, dict[str, Any]] = {}
+        crawled: dict[str, dict[str, Any]] = {}  # each source's crawl statistics
         failed: dict[str, str] = {}
         for name, future in futures.items():
             state = future.wait() or future.state
@@ -277,7 +273,7 @@ def run_pipeline(settings: Settings, only_sources: list[str] | None = None) -> d
         grouped = dedupe_stored(db, asdict(settings.dedupe))
         summary = {
             "run_id": run_id,
-            "sources": {name: crawled[name]["stats"] for name in crawled},
+            "sources": crawled,
             "failed_sources": failed,
             "stored": stored,
             "grouped": grouped,

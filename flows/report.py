@@ -6,27 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
-    "SOURCE_FIELDS",
     "counts_text",
     "source_history",
     "source_records",
     "summary_markdown",
 ]
-
-# One record per source and run: what ``wiredupe sources`` shows, and the report uses.
-SOURCE_FIELDS = (
-    "source",
-    "run_id",
-    "discovered",
-    "fetched",
-    "not_modified",
-    "stored",
-    "already_stored",
-    "rejected",
-    "skipped",
-    "errors",
-    "failed",
-)
 
 
 def _cell(value: object) -> str:
@@ -36,6 +20,8 @@ def _cell(value: object) -> str:
 
 def source_records(summary: dict[str, Any]) -> list[dict[str, Any]]:
     """Return one record per source of a run summary, in source order.
+
+    A record is what ``wiredupe sources`` shows and the run report tabulates.
 
     Crawl figures come from the crawl's statistics (see :mod:`crawler.fetchlog`):
     ``discovered`` distinct article URLs, ``fetched`` responses archived,
@@ -97,8 +83,9 @@ def source_history(
 
 
 def _never_crawled(name: str) -> dict[str, Any]:
-    record: dict[str, Any] = dict.fromkeys(SOURCE_FIELDS, 0)
-    return {**record, "source": name, "run_id": None, "skipped": {}, "errors": {}, "failed": None}
+    # The record of a crawl with no figures, in no run.
+    (record,) = source_records({"sources": {name: {}}})
+    return record
 
 
 def counts_text(counts: dict[str, int]) -> str:

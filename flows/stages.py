@@ -6,8 +6,7 @@ Plain functions over identifiers and paths, shared by the Prefect flow
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 import storage
+from crawler.fetchlog import read_fetch_log
 from dedupe import (
     DedupeConfig,
     GroupMember,
@@ -32,25 +32,28 @@ from dedupe import (
     summarize_group,
     to_bytes,
 )
-from extract import Article, Rejected
+from extract import (
+    Article,
+    BoilerplateMemory,
+    ExtractionPool,
+    Rejected,
+    all_cores,
+    extraction_pool,
+)
 
 __all__ = [
     "GroupCounts",
     "StoreCounts",
     "article_row",
+    "boilerplate_memory",
+    "extraction_processes",
     "group_new_articles",
     "lasting_failures",
     "open_store",
-    "rejection_row",
     "store_extracted",
     "unstorable",
     "write_seen_file",
 ]
-
-# Fetch-log outcomes of an article URL that the next night would only meet again: not
-# a page (a PDF, an image), empty, too large, a redirect loop, or gone for good (410).
-_LASTING = frozenset({"not_html", "empty", "too_large", "redirects"})
-_GONE = 410
 
 _T = TypeVar("_T")
 # Articles per transaction: large enough to amortise a commit, small enough that a
@@ -79,6 +82,28 @@ def open_store(url: str) -> Iterator[sessionmaker[Session]]:
         yield storage.make_session_factory(engine)
     finally:
         engine.dispose()
+
+
+@contextmanager
+def boilerplate_memory(
+    sessions: sessionmaker[Session], sources: Iterable[str] | None
+) -> Iterator[BoilerplateMemory]:
+    """Yield the boilerplate ``sources`` (None: all) taught before; store what the block adds.
+
+    What the block learned is stored when it ends normally, not when it raises.
+    """
+    with sessions() as session:
+        memory = BoilerplateMemory(known=storage.boilerplate(session, sources))
+    yield memory
+    with sessions.begin() as session:
+        storage.add_boilerplate(session, memory.added)
+
+
+@contextmanager
+def extraction_processes(workers: int) -> Iterator[ExtractionPool | None]:
+    """One extraction pool for all the archives of a run: ``workers`` (0: one per core)."""
+    with extraction_pool(workers or all_cores()) as pool:
+        yield pool
 
 
 def unstorable(article: Article) -> str | None:
@@ -160,7 +185,7 @@ def store_extracted(
         unique = list({a.url: a for a in articles}.values())
         with sessions.begin() as session:
             new_ids = storage.insert_articles(session, [article_row(a, run_id) for a in unique])
-            storage.record_rejections(session, run_id, [rejection_row(r) for r in rejected])
+            storage.record_rejections(session, run_id, [_rejection_row(r) for r in rejected])
         for a in unique:
             counts.add("stored" if a.url in new_ids else "already_stored", a.source)
         for r in rejected:
@@ -262,54 +287,39 @@ def _refresh_groups(session: Session, group_ids: set[int], config: DedupeConfig)
     storage.update_groups(session, updates)
 
 
-def rejection_row(rejected: Rejected) -> dict[str, Any]:
-    """Turn a rejected page into a storage row.
+def _rejection_row(rejected: Rejected) -> dict[str, Any]:
+    """Turn a page that extraction rejected into a storage row.
 
-    It is ``lasting`` (joins the seen set of later nights) unless an HTTP error
-    status other than 410 Gone was the reason: a 404, a 503 may be a page tomorrow.
+    It is ``lasting`` (joins the seen set of later nights) when the page was
+    fetched and holds no article; an error page is not: a 404 or a 503 may be a
+    page tomorrow (a 410's lasting row comes from the fetch log, see
+    :func:`lasting_failures`).
     """
-    lasting = rejected.status is None or rejected.status == _GONE
     return {
         "url": rejected.url,
         "source": rejected.source,
         "reason": rejected.reason,
-        "lasting": lasting,
+        "lasting": rejected.status is None,
     }
 
 
-def lasting_failures(fetch_log: Path) -> tuple[list[Rejected], list[str]]:
-    """Read a crawl's fetch log for article URLs not worth fetching again.
+def lasting_failures(fetch_log: Path, on_error: Callable[[str], None]) -> list[dict[str, Any]]:
+    """Return rejection rows for the article URLs a crawl found not worth fetching again.
 
-    They are recorded as rejections, so that they join the seen set of the nights
-    after (see :func:`write_seen_file`); a 404 or a timeout is tried again.
+    They are the fetch log's :attr:`~crawler.FetchEvent.lasting` article events (a
+    PDF, an empty page, too large, a redirect loop, 410 Gone); recorded as
+    rejections, they join the seen set of the nights after (see
+    :func:`write_seen_file`).
 
-    Returns:
-        The rejections, and a problem per unreadable line (a crawl killed mid-write
-        leaves half a line at the end).
+    Args:
+        fetch_log: the crawl's fetch log.
+        on_error: called with a message for each unreadable line, which is skipped.
     """
-    rejected: list[Rejected] = []
-    problems: list[str] = []
-    with fetch_log.open(encoding="utf-8", errors="replace") as fh:
-        for number, line in enumerate(fh, 1):
-            try:
-                event = json.loads(line)
-                if event["kind"] != "article":
-                    continue
-                if event["outcome"] in _LASTING or (
-                    event["outcome"] == "http_error" and event["status"] == _GONE
-                ):
-                    rejected.append(
-                        Rejected(
-                            url=event["url"],
-                            source=event["source"],
-                            reason=event["reason"],
-                            # Only an HTTP status is a reason to try again: 410 is not.
-                            status=event["status"] if event["outcome"] == "http_error" else None,
-                        )
-                    )
-            except (ValueError, KeyError, TypeError) as exc:
-                problems.append(f"{fetch_log}:{number}: unreadable fetch-log line ({exc})")
-    return rejected, problems
+    return [
+        {"url": event.url, "source": event.source, "reason": event.reason, "lasting": True}
+        for event in read_fetch_log(fetch_log, on_error)
+        if event.kind == "article" and event.lasting
+    ]
 
 
 def write_seen_file(

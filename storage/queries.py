@@ -21,7 +21,7 @@ from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Select, Table, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from storage.errors import UnknownGroup
 from storage.models import (
@@ -37,7 +37,6 @@ from storage.models import (
 )
 
 __all__ = [
-    "ARTICLE_FIELDS",
     "ArticleText",
     "GroupUpdate",
     "MemberRow",
@@ -65,7 +64,7 @@ __all__ = [
 ]
 
 # Columns an inserted article row may carry.
-ARTICLE_FIELDS = (
+_ARTICLE_FIELDS = (
     "url",
     "fetched_url",
     "requested_url",
@@ -115,7 +114,7 @@ def insert_articles(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict
     """
     if not rows:
         return {}
-    values = [_storable(row, ARTICLE_FIELDS) for row in rows]
+    values = [_storable(row, _ARTICLE_FIELDS) for row in rows]
     for value in values:
         if value.get("language"):
             value["language"] = value["language"][:LANGUAGE_LENGTH]
@@ -306,6 +305,7 @@ def update_groups(session: Session, updates: Sequence[GroupUpdate]) -> None:
             similarities,
         )
     ids = [u.group_id for u in updates]
+    # min() and max() keep the column's type: the dates come back aware, in UTC.
     derived = {
         group_id: (size, first, last)
         for group_id, size, first, last in session.execute(
@@ -337,8 +337,8 @@ def update_groups(session: Session, updates: Sequence[GroupUpdate]) -> None:
                 "origin_article_id": u.origin_id,
                 "agency": u.agency,
                 "title": titles.get(u.origin_id),
-                "first_published": _aware(first),
-                "last_published": _aware(last),
+                "first_published": first,
+                "last_published": last,
                 "updated_at": now,
             }
         )
@@ -363,15 +363,6 @@ def update_groups(session: Session, updates: Sequence[GroupUpdate]) -> None:
     )
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    # Aggregates bypass the column type on SQLite and may come back as naive UTC.
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value is not None and value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value
-
-
 def boilerplate(session: Session, sources: Iterable[str] | None) -> dict[str, set[str]]:
     """Return the learned boilerplate block keys of each of ``sources`` (``None``: all)."""
     query = select(SourceBoilerplate.source, SourceBoilerplate.block_key)
@@ -387,8 +378,9 @@ def boilerplate(session: Session, sources: Iterable[str] | None) -> dict[str, se
 
 def add_boilerplate(session: Session, blocks: Mapping[str, Iterable[str]]) -> int:
     """Store newly learned boilerplate block keys (already known ones are ignored)."""
+    learned_at = _now()
     rows = [
-        {"source": source, "block_key": key, "learned_at": _now()}
+        {"source": source, "block_key": key, "learned_at": learned_at}
         for source, keys in blocks.items()
         for key in sorted(set(keys))
     ]
@@ -535,6 +527,21 @@ def _group_record(group: StoryGroup, members: Sequence[Article]) -> dict[str, An
     }
 
 
+def _group_records(session: Session, groups: Sequence[StoryGroup]) -> list[dict[str, Any]]:
+    """Return the records of ``groups``, their members loaded in one query."""
+    members: dict[int, list[Article]] = defaultdict(list)
+    if groups:
+        # A group record lists its articles without their text: not worth loading.
+        query = (
+            select(Article)
+            .where(Article.group_id.in_([g.id for g in groups]))
+            .options(defer(Article.text))
+        )
+        for article in session.scalars(query):
+            members[article.group_id or 0].append(article)
+    return [_group_record(g, members[g.id]) for g in groups]
+
+
 def _groups_query(
     *,
     since: datetime | None,
@@ -587,14 +594,7 @@ def list_groups(
         .limit(limit)
         .offset(offset)
     )
-    groups: list[StoryGroup] = list(session.scalars(query))
-    members: dict[int, list[Article]] = defaultdict(list)
-    if groups:
-        for article in session.scalars(
-            select(Article).where(Article.group_id.in_([g.id for g in groups]))
-        ):
-            members[article.group_id or 0].append(article)
-    return [_group_record(g, members[g.id]) for g in groups]
+    return _group_records(session, list(session.scalars(query)))
 
 
 def get_group(session: Session, group_id: int) -> dict[str, Any]:
@@ -606,8 +606,8 @@ def get_group(session: Session, group_id: int) -> dict[str, Any]:
     group = session.get(StoryGroup, group_id)
     if group is None:
         raise UnknownGroup(group_id)
-    articles = list(session.scalars(select(Article).where(Article.group_id == group_id)))
-    return _group_record(group, articles)
+    (record,) = _group_records(session, [group])
+    return record
 
 
 def export_articles(session: Session, *, with_text: bool = True) -> Iterator[dict[str, Any]]:
@@ -618,5 +618,7 @@ def export_articles(session: Session, *, with_text: bool = True) -> Iterator[dic
         .order_by(Article.id)
         .execution_options(yield_per=1000)
     )
+    if not with_text:
+        query = query.options(defer(Article.text))
     for article, group in session.execute(query):
         yield _article_record(article, group, with_text=with_text)

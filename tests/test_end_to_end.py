@@ -107,10 +107,6 @@ def wiredupe(
     return proc
 
 
-def _url(web: DemoWeb, site: str, path: str) -> str:
-    return web.url(site, path)
-
-
 def _export(cwd: Path, db: str) -> list[dict[str, Any]]:
     out = wiredupe("export", "--format", "jsonl", cwd=cwd, api_url=None, db=db).stdout
     return [json.loads(line) for line in out.splitlines()]
@@ -126,16 +122,16 @@ def test_two_nights_on_the_demo_web(
 
     articles = _export(tmp_path, db_url)
     by_url = {a["url"]: a for a in articles}
-    expected = {_url(web, a["site"], a["path"]): a for a in TRUTH["articles"]}
+    expected = {web.url(a["site"], a["path"]): a for a in TRUTH["articles"]}
     assert sorted(by_url) == sorted(expected), (
         "every demo article stored exactly once under its canonical URL, and nothing else"
     )
     assert len(articles) == len(by_url)
     for trap in TRUTH["non_articles"]:
-        assert _url(web, trap["site"], trap["path"]) not in by_url, f"trap stored: {trap}"
+        assert web.url(trap["site"], trap["path"]) not in by_url, f"trap stored: {trap}"
 
     # The seed story: 004 (spacewar, AFP) and 000 (edited copy) in one group, 001-003 apart.
-    seeds = {a["seed"]: _url(web, a["site"], a["path"]) for a in TRUTH["articles"] if a.get("seed")}
+    seeds = {a["seed"]: web.url(a["site"], a["path"]) for a in TRUTH["articles"] if a.get("seed")}
     afp_group = by_url[seeds["004"]]["group_id"]
     assert by_url[seeds["000"]]["group_id"] == afp_group
     for rewrite in ("001", "002", "003"):
@@ -147,7 +143,7 @@ def test_two_nights_on_the_demo_web(
     )
     story = next(a["story"] for a in TRUTH["articles"] if a.get("seed") == "004")
     origin = TRUTH["expected_origin"][story]
-    assert group["origin"]["url"] == _url(web, origin["site"], origin["path"])
+    assert group["origin"]["url"] == web.url(origin["site"], origin["path"])
     assert group["size"] == 2 and group["agency"] == "AFP"
 
     # No headline of 004's sidebar, and no site chrome, reaches any stored text.

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
@@ -53,6 +53,11 @@ def create_app(db_url: str) -> FastAPI:
     )
     app.state.sessions = sessions
 
+    @app.exception_handler(storage.UnknownGroup)
+    def unknown_group(_request: Request, exc: storage.UnknownGroup) -> JSONResponse:
+        """A missing group is a 404 on every route, with the storage error's message."""
+        return JSONResponse(status_code=404, content={"detail": str(exc)})
+
     @app.get("/api/groups")
     def api_groups(
         s: SessionDep,
@@ -73,10 +78,7 @@ def create_app(db_url: str) -> FastAPI:
     @app.get("/api/groups/{group_id}")
     def api_group(s: SessionDep, group_id: int) -> dict[str, Any]:
         """One story group with its articles."""
-        try:
-            return storage.get_group(s, group_id)
-        except storage.UnknownGroup as exc:
-            raise HTTPException(status_code=404, detail=str(exc)) from None
+        return storage.get_group(s, group_id)
 
     @app.get("/", response_class=HTMLResponse)
     def page_groups(
@@ -86,7 +88,7 @@ def create_app(db_url: str) -> FastAPI:
         min_size: Annotated[int, Query(ge=1)] = 1,
     ) -> HTMLResponse:
         """The story-group list, with search."""
-        items = storage.list_groups(s, min_size=min_size, search=search or None, limit=100)
+        items = storage.list_groups(s, min_size=min_size, search=search, limit=100)
         return templates.TemplateResponse(
             request,
             "groups.html",
@@ -96,10 +98,7 @@ def create_app(db_url: str) -> FastAPI:
     @app.get("/groups/{group_id}", response_class=HTMLResponse)
     def page_group(request: Request, s: SessionDep, group_id: int) -> HTMLResponse:
         """One story group: origin, agency and every copy."""
-        try:
-            record = storage.get_group(s, group_id)
-        except storage.UnknownGroup as exc:
-            raise HTTPException(status_code=404, detail=str(exc)) from None
+        record = storage.get_group(s, group_id)
         return templates.TemplateResponse(request, "group.html", {"group": record})
 
     return app

@@ -36,7 +36,7 @@ from crawler.cache import CACHED_KINDS
 from crawler.content import article_body_problem
 from crawler.discovery import Link, feed_links, section_links, sitemap_links
 from crawler.errors import SpiderArgumentError
-from crawler.failures import attempts, failure_outcome
+from crawler.failures import attempts, failure_outcome, request_event, requested_url
 from crawler.items import FetchedResponse, FetchEvent, Kind, Outcome
 from crawler.meta import (
     FETCHED_AT_META,
@@ -78,6 +78,9 @@ class WireSpider(Spider):
         source: name of the source to crawl.
         out_dir: folder for the crawl's WARC, fetch log and statistics.
         seen_file: optional file of URLs already stored (one per line), not fetched again.
+        lastmod_days: the recent window of plain sitemaps' ``<lastmod>``, in days;
+            ``None`` or 0 keeps every entry. :meth:`from_crawler` passes the
+            ``WIREDUPE_LASTMOD_DAYS`` setting.
 
     Raises:
         SpiderArgumentError: an argument is missing, or the seen file cannot be read.
@@ -92,6 +95,8 @@ class WireSpider(Spider):
         source: str | None = None,
         out_dir: str | None = None,
         seen_file: str | None = None,
+        *,
+        lastmod_days: float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -110,23 +115,21 @@ class WireSpider(Spider):
             load_sources(Path(sources_file)), source, origin=sources_file
         )
         self.out_dir = Path(out_dir)
-        self.seen = load_seen_urls(Path(seen_file)) if seen_file else frozenset()
-        self.policy = ArticlePolicy(self.source, seen=self.seen)
+        self.policy = ArticlePolicy(
+            self.source,
+            seen=load_seen_urls(Path(seen_file)) if seen_file else frozenset(),
+            lastmod_days=lastmod_days,
+        )
         self._pending: list[Request] = []  # article requests held until discovery is over
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         """Create the spider and tell the pipelines where this crawl's outputs go."""
-        spider = super().from_crawler(crawler, *args, **kwargs)
+        lastmod_days = crawler.settings.getfloat(LASTMOD_DAYS_SETTING)
+        spider = super().from_crawler(crawler, *args, lastmod_days=lastmod_days, **kwargs)
         # Settings are still mutable here: Scrapy freezes them after creating the spider.
         crawler.settings.set(OUT_DIR_SETTING, str(spider.out_dir), priority="spider")
         crawler.settings.set(SOURCE_SETTING, spider.source.name, priority="spider")
-        # The policy of __init__ again, now with the settings' recent window of sitemaps.
-        spider.policy = ArticlePolicy(
-            spider.source,
-            seen=spider.seen,
-            lastmod_days=crawler.settings.getfloat(LASTMOD_DAYS_SETTING),
-        )
         crawler.signals.connect(spider.release_articles, signal=signals.spider_idle)
         return spider
 
@@ -156,12 +159,7 @@ class WireSpider(Spider):
     def parse_feed(self, response: Response) -> Iterator[_Output]:
         """Archive a feed and request its entries' articles."""
         self.policy.add_site(response.url)
-        content_type = response.headers.get("Content-Type")
-        found = feed_links(
-            response.body,
-            url=response.url,
-            content_type=content_type.decode("latin-1") if content_type else None,
-        )
+        found = feed_links(response.body, url=response.url, content_type=_content_type(response))
         if found.problem:
             self.logger.warning("Skipping feed %s: %s", response.url, found.problem)
         elif found.warning:
@@ -198,21 +196,13 @@ class WireSpider(Spider):
 
     def parse_article(self, response: Response) -> Iterator[_Output]:
         """Archive an article; only log a response that is not an HTML page or is empty."""
-        content_type = response.headers.get("Content-Type")
-        problem = article_body_problem(
-            response.body, content_type.decode("latin-1") if content_type else None
-        )
+        problem = article_body_problem(response.body, _content_type(response))
         if problem is None:
             yield self._fetched(response)
             return
         self.logger.info("Not archiving %s: %s", response.url, problem.reason)
-        yield self._event(
-            response.url,
-            "article",
-            problem.outcome,
-            problem.reason,
-            request=response.request,
-            status=response.status,
+        yield self._response_event(
+            response, problem.outcome, problem.reason, status=response.status
         )
 
     def on_error(self, failure: Failure) -> Iterator[_Item]:
@@ -232,7 +222,7 @@ class WireSpider(Spider):
         outcome, reason = failure_outcome(error, request, self.settings)
         if outcome not in {"robots", "seen"}:
             self.logger.warning("Failed %s: %s", request.url, reason)
-        yield self._event(request.url, request.meta[KIND_META], outcome, reason, request=request)
+        yield self._request_event(request, outcome, reason)
 
     def _articles(
         self, links: Iterable[Link], *, found_on: str, newest_lastmod: str | None = None
@@ -247,15 +237,8 @@ class WireSpider(Spider):
             if decision is None:
                 continue  # already considered in this crawl
             if decision.skip is not None:
-                yield FetchEvent(
-                    source=self.source.name,
-                    kind="article",
-                    url=decision.url,
-                    outcome=decision.skip,
-                    reason=decision.reason,
-                    time=datetime.now(UTC),
-                    published=link.published,
-                    found_on=found_on,
+                yield self._event(
+                    decision.url, "article", decision.skip, decision.reason, found_on=found_on
                 )
                 continue
             self._pending.append(
@@ -299,14 +282,7 @@ class WireSpider(Spider):
         outcome, reason, status = _cached_copy_outcome(response.meta.get(REVALIDATED_META))
         if problem:
             reason += f"; {problem}"
-        return self._event(
-            response.url,
-            response.meta[KIND_META],
-            outcome,
-            reason,
-            request=response.request,
-            status=status,
-        )
+        return self._response_event(response, outcome, reason, status=status)
 
     def _fetched(
         self, response: Response, *, request: Request | None = None, problem: str | None = None
@@ -316,46 +292,27 @@ class WireSpider(Spider):
         meta = request.meta
         current = header_pairs(response.headers)
         received = meta.get(WIRE_HEADERS_META) or current
-        published = None
-        if meta[KIND_META] == "article":
-            published = self.policy.published(meta[KEY_META])
         return FetchedResponse(
             source=self.source.name,
             kind=meta[KIND_META],
             url=response.url,
-            requested_url=meta.get("redirect_urls", [response.url])[0],
+            requested_url=requested_url(request, response.url),
             status=response.status,
             headers=received,
             body=response.body,
             decoded=_content_encoding(received) != _content_encoding(current),
             protocol=response.protocol or "HTTP/1.1",
             fetched_at=meta.get(FETCHED_AT_META) or datetime.now(UTC),
-            published=published,
+            published=self._published(request),
             found_on=meta.get(FOUND_ON_META),
             problem=problem,
             attempts=attempts(request),
         )
 
     def _event(
-        self,
-        url: str,
-        kind: Kind,
-        outcome: Outcome,
-        reason: str,
-        *,
-        request: Request | None = None,
-        found_on: str | None = None,
-        status: int | None = None,
+        self, url: str, kind: Kind, outcome: Outcome, reason: str, *, found_on: str
     ) -> FetchEvent:
-        published = None
-        final_url = None
-        if request is not None:
-            found_on = request.meta.get(FOUND_ON_META)
-            requested = request.meta.get("redirect_urls", [url])[0]
-            final_url = url if url != requested else None
-            url = requested
-            if kind == "article":
-                published = self.policy.published(request.meta[KEY_META])
+        """Return the fetch-log line of a discovered URL that was not requested."""
         return FetchEvent(
             source=self.source.name,
             kind=kind,
@@ -363,11 +320,43 @@ class WireSpider(Spider):
             outcome=outcome,
             reason=reason,
             time=datetime.now(UTC),
-            status=status,
-            final_url=final_url,
-            published=published,
+            published=self.policy.published(url) if kind == "article" else None,
             found_on=found_on,
         )
+
+    def _response_event(
+        self, response: Response, outcome: Outcome, reason: str, *, status: int | None
+    ) -> FetchEvent:
+        """Return the fetch-log line of a response that is not archived."""
+        assert response.request is not None  # Scrapy sets it on every response it delivers
+        return self._request_event(
+            response.request, outcome, reason, url=response.url, status=status
+        )
+
+    def _request_event(
+        self,
+        request: Request,
+        outcome: Outcome,
+        reason: str,
+        *,
+        url: str | None = None,
+        status: int | None = None,
+    ) -> FetchEvent:
+        return request_event(
+            request,
+            source=self.source.name,
+            outcome=outcome,
+            reason=reason,
+            url=url,
+            status=status,
+            published=self._published(request),
+        )
+
+    def _published(self, request: Request) -> str | None:
+        """Return the publication hint of an article request (``None`` for other kinds)."""
+        if request.meta[KIND_META] != "article":
+            return None
+        return self.policy.published(request.meta[KEY_META])
 
 
 def _cached_copy_outcome(revalidated: int | str | None) -> tuple[Outcome, str, int | None]:
@@ -386,6 +375,11 @@ def _cached_copy_outcome(revalidated: int | str | None) -> tuple[Outcome, str, i
     if revalidated:
         return "error", f"{revalidated}; {unchanged}", None
     return "not_modified", f"still fresh; {unchanged}", None
+
+
+def _content_type(response: Response) -> str | None:
+    content_type = response.headers.get("Content-Type")
+    return content_type.decode("latin-1") if content_type else None
 
 
 def _content_encoding(headers: Iterable[tuple[str, str]]) -> tuple[str, ...]:

@@ -139,11 +139,11 @@ def crawls(
         "gamma": ("gamma", None),
         "gamma-capped": ("gamma-capped", None),
     }
-    started = {
-        name: _start(sources_file, source, tmp_path_factory.mktemp(name) / "out", seen=seen)
+    started = [
+        _start(tmp_path_factory, name, sources_file, source, seen=seen)
         for name, (source, seen) in runs.items()
-    }
-    return {name: _finish(name, *run) for name, run in started.items()}
+    ]
+    return {run.name: _finish(run) for run in started}
 
 
 @pytest.fixture(scope="session")
@@ -152,18 +152,16 @@ def trap_nights(
 ) -> TrapNights:
     """Crawl ``delta`` twice with one cache folder (and ``epsilon`` beside the first night)."""
     cache_dir = tmp_path_factory.mktemp("http-cache")
-    epsilon = _start(
-        sources_file, "epsilon", tmp_path_factory.mktemp("epsilon") / "out", settings=TRAP_LIMITS
-    )
+    epsilon = _start(tmp_path_factory, "epsilon", sources_file, "epsilon", settings=TRAP_LIMITS)
     night1 = _finish(
-        "delta-1",
-        *_start(
+        _start(
+            tmp_path_factory,
+            "delta-1",
             sources_file,
             "delta",
-            tmp_path_factory.mktemp("delta-1") / "out",
             cache_dir=cache_dir,
             settings=TRAP_LIMITS,
-        ),
+        )
     )
     # What the orchestrator writes from storage: where each fetched article was stored.
     seen = tuple(
@@ -175,34 +173,46 @@ def trap_nights(
     seen_file.write_text("\n".join(seen) + "\n", encoding="utf-8")
     night2_started = time.monotonic()
     night2 = _finish(
-        "delta-2",
-        *_start(
+        _start(
+            tmp_path_factory,
+            "delta-2",
             sources_file,
             "delta",
-            tmp_path_factory.mktemp("delta-2") / "out",
             seen=seen_file,
             cache_dir=cache_dir,
             settings=TRAP_LIMITS,
-        ),
+        )
     )
     return TrapNights(
         night1=night1,
         night2=night2,
-        epsilon=_finish("epsilon", *epsilon),
+        epsilon=_finish(epsilon),
         night2_started=night2_started,
         seen=seen,
     )
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Running:
+    """A crawl child process that was started, and the files it writes."""
+
+    name: str
+    process: subprocess.Popen[str]
+    outputs: CrawlOutputs
+
+
 def _start(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
     sources_file: Path,
     source: str,
-    out_dir: Path,
     *,
     seen: Path | None = None,
     cache_dir: Path | None = None,
     settings: dict[str, str] = FAST,
-) -> tuple[subprocess.Popen[str], CrawlOutputs]:
+) -> _Running:
+    """Start the run ``name``: a crawl of ``source`` into a fresh folder named after it."""
+    out_dir = tmp_path_factory.mktemp(name) / "out"
     argv = crawl_command(
         sources_file=sources_file,
         source=source,
@@ -218,12 +228,14 @@ def _start(
         stderr=subprocess.PIPE,
         text=True,
     )
-    return process, crawl_outputs(out_dir, source)
+    return _Running(name=name, process=process, outputs=crawl_outputs(out_dir, source))
 
 
-def _finish(name: str, process: subprocess.Popen[str], outputs: CrawlOutputs) -> Crawl:
-    _, stderr = process.communicate(timeout=CRAWL_TIMEOUT_S)
-    crawl = Crawl(name=name, returncode=process.returncode, stderr=stderr, outputs=outputs)
+def _finish(run: _Running) -> Crawl:
+    """Wait for a started crawl and read its outputs back."""
+    _, stderr = run.process.communicate(timeout=CRAWL_TIMEOUT_S)
+    outputs = run.outputs
+    crawl = Crawl(name=run.name, returncode=run.process.returncode, stderr=stderr, outputs=outputs)
     if outputs.warc.exists():
         crawl.responses = read_warc(outputs.warc)
     if outputs.fetch_log.exists():

@@ -17,7 +17,7 @@ from scrapy.settings import Settings
 from crawler import Outcome, Source, crawl_command
 from crawler.content import article_body_problem
 from crawler.discovery import entity_problem, feed_links
-from crawler.failures import AlreadyStored, failure_outcome
+from crawler.failures import AlreadyStored, failure_outcome, request_event
 from crawler.items import ERROR_OUTCOMES, SKIP_OUTCOMES
 from crawler.policy import ArticlePolicy, newest_lastmod
 from crawler.retry import RetryBackoffMiddleware, backoff_delay
@@ -184,6 +184,24 @@ def test_failure_outcome(
     outcome, reason = failure_outcome(error, request_, Settings({"REDIRECT_MAX_TIMES": 5}))
     assert outcome == expected[0]
     assert expected[1] in reason
+
+
+def test_request_event_logs_the_first_requested_url_and_where_it_led() -> None:
+    redirected = _failed(
+        "http://e.com/b",
+        wiredupe_kind="article",
+        wiredupe_found_on="http://e.com/rss",
+        redirect_urls=["http://e.com/a"],
+    )
+    event = request_event(redirected, source="s", outcome="not_html", reason="r", status=200)
+    assert (event.url, event.final_url, event.kind) == (
+        "http://e.com/a",
+        "http://e.com/b",
+        "article",
+    )
+    assert (event.status, event.found_on, event.source) == (200, "http://e.com/rss", "s")
+    direct = request_event(_failed(wiredupe_kind="feed"), source="s", outcome="error", reason="r")
+    assert (direct.url, direct.final_url, direct.found_on) == ("http://e.com/a", None, None)
 
 
 def test_backoff_delay_doubles_up_to_its_cap() -> None:

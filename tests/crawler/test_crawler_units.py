@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import gzip
+import json
 import sys
 from datetime import UTC, datetime
 from io import BytesIO
@@ -16,6 +17,7 @@ from warcio.warcwriter import WARCWriter
 
 from crawler import (
     FetchedResponse,
+    FetchEvent,
     Source,
     SpiderArgumentError,
     crawl_command,
@@ -41,6 +43,8 @@ OURS = {"crawler", "extract", "dedupe", "storage", "web", "flows", "demo"}
         ("https://e.com/a?fbclid=1&gclid=2&mc_cid=3&mc_eid=4&ref=rss", "https://e.com/a"),
         ("https://e.com/a?b=2&a=1", "https://e.com/a?a=1&b=2"),
         ("http://e.com:80/a", "http://e.com/a"),
+        ("https://E.com:443/a?utm_id=1", "https://e.com/a"),
+        ("https://e.com:80/a", "https://e.com:80/a"),  # not the scheme's default port
         ("http://127.0.0.1:8080/a", "http://127.0.0.1:8080/a"),
         ("https://e.com/caf\u00e9 1", "https://e.com/caf%C3%A9%201"),
     ],
@@ -275,3 +279,38 @@ def test_crawler_imports_nothing_else_of_ours() -> None:
                 f"{path.name}: {name}" for name in names if name.split(".")[0] in OURS - {"crawler"}
             ]
     assert offenders == [], "crawler/ must import nothing else of wiredupe"
+
+
+def test_the_fetch_log_reads_back_and_says_which_failures_last(tmp_path: Path) -> None:
+    from crawler.fetchlog import read_fetch_log
+
+    when = datetime(2025, 11, 21, 6, 0, tzinfo=UTC)
+    events = [
+        FetchEvent(
+            source="s",
+            kind="article",
+            url=f"https://a.example/{outcome}-{status}",
+            outcome=outcome,
+            reason="why",
+            time=when,
+            status=status,
+        )
+        for outcome, status in (
+            ("not_html", 200),
+            ("http_error", 410),
+            ("http_error", 404),
+            ("http_error", 503),
+            ("timeout", None),
+            ("redirects", None),
+        )
+    ]
+    log = tmp_path / "s.fetchlog.jsonl"
+    lines = [json.dumps(e.to_json()) for e in events]
+    # A crawl killed mid-write leaves half a line; a foreign line is not an event.
+    lines[2:2] = ['{"url": "https://a.example/x", "kind": "ar', '{"kind": "video"}']
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problems: list[str] = []
+    read = list(read_fetch_log(log, problems.append))
+    assert read == events
+    assert [p.split(": ")[0] for p in problems] == [f"{log}:3", f"{log}:4"]
+    assert [e.lasting for e in read] == [True, True, False, False, False, True]

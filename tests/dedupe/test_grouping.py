@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from datasketch import MinHash
 
 from dedupe import (
     DedupeConfig,
@@ -21,10 +22,13 @@ from dedupe import (
     estimate_jaccard,
     from_bytes,
     majority_agency,
+    normalize_text,
     score_grouping,
     sign_texts,
     summarize_group,
     to_bytes,
+    tokens,
+    word_shingles,
 )
 from tests.conftest import seed_texts
 
@@ -163,3 +167,13 @@ def test_grouping_scores() -> None:
     assert split.recall == 0.0 and split.precision == 1.0 and split.f1 == 0.0
     with pytest.raises(ValueError, match="same items"):
         score_grouping({1: 0}, truth)
+
+
+def test_signatures_are_affine32_minhashes_of_the_shingles() -> None:
+    # The stored format: a new datasketch default scheme must not change it.
+    text = seed_texts()["000"]
+    (sig,) = sign_texts(iter([text]), CFG)
+    expected = MinHash(num_perm=CFG.num_perm, seed=CFG.seed, scheme="affine32")
+    expected.update_batch(word_shingles(tokens(normalize_text(text)), CFG.shingle_size))
+    assert sig.hashvalues.tolist() == expected.hashvalues.tolist()
+    assert sig.words == len(tokens(normalize_text(text)))

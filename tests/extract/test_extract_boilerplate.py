@@ -9,10 +9,8 @@ from extract.boilerplate import (
     BoilerplateMemory,
     PageChrome,
     block_key,
-    block_keys,
     page_chrome,
     repeated_blocks,
-    strip_blocks,
     strip_chrome,
 )
 from extract.warc import Rejected, extract_warc
@@ -47,7 +45,9 @@ def story(n: int) -> str:
 
 def test_blocks_on_most_pages_are_learned() -> None:
     pages = [
-        block_keys(parse_page(page(f"Story {n}", story(n)), url=f"https://h.example/{n}").tree)
+        page_chrome(
+            parse_page(page(f"Story {n}", story(n)), url=f"https://h.example/{n}").tree
+        ).blocks
         for n in range(4)
     ]
     learned = repeated_blocks(pages)
@@ -55,7 +55,7 @@ def test_blocks_on_most_pages_are_learned() -> None:
     paragraphs = [p.split("</p>")[0] for p in story(0).split("<p>")[1:]]
     assert not {block_key(p) for p in paragraphs} & learned, "article text is never boilerplate"
     assert repeated_blocks(pages[:2]) == frozenset(), "two pages are too few to learn from"
-    assert strip_blocks(f"Keep this.\n{FOOTER}", learned) == "Keep this."
+    assert strip_chrome(f"Keep this.\n{FOOTER}", learned, None) == "Keep this."
 
 
 def test_a_page_with_only_chrome_is_rejected(tmp_path: Path) -> None:

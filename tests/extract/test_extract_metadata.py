@@ -151,6 +151,21 @@ def test_canonical_url(url, expected):
     assert canonical_url(url) == expected
 
 
+# Tracking parameters courlan strips, then those EXTRA_TRACKING_PARAMS adds (any case).
+COURLAN_TRACKING = ("_ga", "_gl", "mkt_tok", "oly_anon_id", "oly_enc_id", "s_cid", "ns_campaign",
+                    "ns_source", "at_medium", "at_campaign")  # fmt: skip
+OUR_TRACKING = ("_hsenc", "_hsmi", "rb_clickid", "ns_mchannel", "ns_linkname", "ns_fee", "cmpid",
+                "icid", "ito", "wt_mc", "wt.mc_id", "sr_share", "share", "smid", "taid", "ocid",
+                "OCID", "Share")  # fmt: skip
+
+
+@pytest.mark.parametrize("name", COURLAN_TRACKING + OUR_TRACKING)
+def test_canonical_url_drops_tracking_parameters(name):
+    assert canonical_url(f"https://example.com/a?{name}=x&id=3") == "https://example.com/a?id=3", (
+        f"{name!r} is a tracking parameter: add it to EXTRA_TRACKING_PARAMS in extract/settings.py"
+    )
+
+
 @pytest.mark.parametrize("url", ["ftp://example.com/x", "example.com/x", "https:///x"])
 def test_canonical_url_rejects_non_http(url):
     with pytest.raises(InvalidUrl, match="absolute http"):

@@ -8,7 +8,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from extract import Article, WarcReadError
-from extract.warc import Rejected, all_cores, extract_warc, iter_raw_pages
+from extract.warc import Rejected, all_cores, extract_warc, extraction_pool, iter_raw_pages
 
 PARAGRAPHS = "".join(
     f"<p>Paragraph {i}: the council voted on Tuesday to extend the tram line to the harbour, "
@@ -184,9 +184,13 @@ def test_a_pool_of_workers_gives_the_same_results_in_the_same_order(crawl_warc, 
             for n in range(40)
         )
     )
-    single = list(extract_warc(many, workers=1))
+    with extraction_pool(1) as in_process:
+        single = list(extract_warc(many, pool=in_process))
     assert len(single) == 44
-    assert list(extract_warc(many, workers=2)) == single
+    with extraction_pool(2) as pool:
+        assert list(extract_warc(many, pool=pool)) == single
+        # One pool serves file after file.
+        assert list(extract_warc(many, pool=pool)) == single
     assert list(extract_warc(many)) == single
 
 
@@ -197,13 +201,13 @@ def test_a_pool_keeps_what_came_before_the_damage(tmp_path):
     path = tmp_path / "cut.warc.gz"
     path.write_bytes(b"".join(records[:-1]) + records[-1][: len(records[-1]) // 2])
     seen = []
-    with pytest.raises(WarcReadError) as excinfo:
-        seen.extend(extract_warc(path, workers=2))
+    with extraction_pool(2) as pool, pytest.raises(WarcReadError) as excinfo:
+        seen.extend(extract_warc(path, pool=pool))
     assert [a.url for a in seen] == [f"https://www.harbour.example/{n}" for n in range(19)]
     assert excinfo.value.offset == sum(map(len, records[:-1]))
 
 
-def test_workers_must_be_positive(crawl_warc):
-    with pytest.raises(ValueError, match="all_cores"):
-        list(extract_warc(crawl_warc, workers=0))
+def test_workers_must_be_positive():
+    with pytest.raises(ValueError, match="all_cores"), extraction_pool(0):
+        pass
     assert all_cores() >= 1

@@ -58,6 +58,8 @@ def test_api_errors_are_json_with_status(client: tuple[TestClient, int]) -> None
     c, _ = client
     missing = c.get("/api/groups/999")
     assert missing.status_code == 404 and "999" in missing.json()["detail"]
+    page = c.get("/groups/999")
+    assert page.status_code == 404 and "no story group with id 999" in page.json()["detail"]
     assert c.get("/api/groups", params={"min_size": 0}).status_code == 422
     assert c.get("/api/groups", params={"since": "yesterday-ish"}).status_code == 422
 
