@@ -7,19 +7,25 @@ from dedupe.agency import AgencyCredit, detect_agency, majority_agency
 from dedupe.config import DedupeConfig
 from dedupe.errors import DedupeConfigError, DedupeError, SignatureFormatError
 from dedupe.evaluate import GroupingScore, score_grouping
+from dedupe.explain import CopyChanges, explain_copies, explain_copy
 from dedupe.grouping import (
     GroupingResult,
     GroupMember,
     GroupSummary,
+    Match,
     NewArticle,
     NewGroup,
+    Placer,
+    SignedArticle,
     WindowArticle,
     assign_groups,
+    sign_articles,
     summarize_group,
+    verify,
 )
-from dedupe.index import CandidateIndex
+from dedupe.index import CandidateIndex, IndexUnavailable
 from dedupe.normalize import normalize_text, tokens
-from dedupe.shingle import word_shingles
+from dedupe.shingle import WordHasher, shingle_hashes
 from dedupe.signature import (
     Signature,
     estimate_containment,
@@ -32,6 +38,7 @@ from dedupe.signature import (
 __all__ = [
     "AgencyCredit",
     "CandidateIndex",
+    "CopyChanges",
     "DedupeConfig",
     "DedupeConfigError",
     "DedupeError",
@@ -39,22 +46,31 @@ __all__ = [
     "GroupSummary",
     "GroupingResult",
     "GroupingScore",
+    "IndexUnavailable",
+    "Match",
     "NewArticle",
     "NewGroup",
+    "Placer",
     "Signature",
     "SignatureFormatError",
+    "SignedArticle",
     "WindowArticle",
+    "WordHasher",
     "assign_groups",
     "detect_agency",
     "estimate_containment",
     "estimate_jaccard",
+    "explain_copies",
+    "explain_copy",
     "from_bytes",
     "majority_agency",
     "normalize_text",
     "score_grouping",
+    "shingle_hashes",
+    "sign_articles",
     "sign_texts",
     "summarize_group",
     "to_bytes",
     "tokens",
-    "word_shingles",
+    "verify",
 ]

@@ -27,6 +27,15 @@ _FOLD = str.maketrans(
     }
 )  # fmt: skip
 
+# str.translate looks up every character of a non-ASCII text; a regex finds the
+# few foldable ones many times faster.
+_FOLDABLE = re.compile("[" + "".join(chr(c) for c in _FOLD) + "]")
+
+
+def _fold(match: re.Match[str]) -> str:
+    return str(_FOLD[ord(match.group())])
+
+
 # Whole lines that publishers insert into copies. Matched on the folded line.
 _INSERTED_LINE = re.compile(
     r"^\s*(?:advertisement|advertising|ad|sponsored(?: content)?|story continues below"
@@ -68,7 +77,7 @@ def normalize_text(text: str) -> str:
         >>> normalize_text("PARIS (AFP) - Markets fell. ADVERTISEMENT")
         'markets fell. advertisement'
     """
-    text = unicodedata.normalize("NFKC", text).translate(_FOLD)
+    text = _FOLDABLE.sub(_fold, unicodedata.normalize("NFKC", text))
     kept: list[str] = []
     for raw in text.splitlines():
         line = raw.strip()

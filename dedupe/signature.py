@@ -18,36 +18,48 @@ from datasketch import LeanMinHash, MinHash
 from dedupe.config import DedupeConfig
 from dedupe.errors import SignatureFormatError
 from dedupe.normalize import normalize_text, tokens
-from dedupe.shingle import word_shingles
+from dedupe.shingle import WordHasher, shingle_hashes
 
 __all__ = [
+    "SCHEME",
     "Signature",
     "estimate_containment",
     "estimate_jaccard",
     "from_bytes",
+    "lean_minhash",
     "sign_texts",
     "to_bytes",
 ]
 
-_SCHEME = "affine32"  # datasketch 2.0's default; fixed here because it is stored.
+SCHEME = "affine32"  # datasketch 2.0's default; fixed here because it is stored.
 _BYTE_ORDER = "<u4"  # little-endian uint32, whatever the machine's own order.
 
 
 @dataclass(frozen=True)
 class Signature:
-    """An article's MinHash hash values and its shingle count."""
+    """An article's MinHash hash values, and its shingle and word counts."""
 
     hashvalues: np.ndarray
     shingles: int
     words: int
 
-    def lean(self, seed: int) -> LeanMinHash:
-        """Return the datasketch ``LeanMinHash`` for the LSH index."""
-        return LeanMinHash(seed=seed, hashvalues=self.hashvalues, scheme=_SCHEME)
+    def index_values(self, config: DedupeConfig) -> np.ndarray:
+        """The hash values the LSH index is built on (the first bands times rows)."""
+        return self.hashvalues[: config.index_perm]
+
+
+def _identity(value: int) -> int:
+    """Shingles arrive already hashed (see :mod:`dedupe.shingle`)."""
+    return value
+
+
+def lean_minhash(values: np.ndarray, seed: int) -> LeanMinHash:
+    """Return the datasketch ``LeanMinHash`` of stored hash values."""
+    return LeanMinHash(seed=seed, hashvalues=values, scheme=SCHEME)
 
 
 def sign_texts(texts: Iterable[str], config: DedupeConfig) -> list[Signature]:
-    """Compute the signatures of ``texts`` in one pass, text by text.
+    """Compute the signatures of ``texts``, text by text, each with ``update_batch``.
 
     Args:
         texts: article texts as extracted (normalisation happens here).
@@ -57,17 +69,19 @@ def sign_texts(texts: Iterable[str], config: DedupeConfig) -> list[Signature]:
         One :class:`Signature` per text, in order.
     """
     # One MinHash holds the permutations; each text's is a copy of it (what
-    # MinHash.bulk does), hashed with update_batch, not shingle by shingle. Texts
-    # are shingled one at a time: a night's shingle sets together would take
-    # gigabytes, while a signature is 1 KB.
-    empty = MinHash(num_perm=config.num_perm, seed=config.seed, scheme=_SCHEME)
+    # MinHash.bulk does), fed all its shingle hashes at once with update_batch.
+    # Texts are shingled one at a time: a night's shingle sets together would
+    # take gigabytes, while a signature is 512 bytes.
+    empty = MinHash(num_perm=config.num_perm, seed=config.seed, scheme=SCHEME, hashfunc=_identity)
+    hasher = WordHasher()
     signatures = []
     for text in texts:
         words = tokens(normalize_text(text))
-        shingles = word_shingles(words, config.shingle_size)
+        shingles = shingle_hashes(hasher(words), config.shingle_size)
         minhash = empty.copy()
         # MinHash keeps minima, so the order of a set's shingles does not matter.
-        minhash.update_batch(shingles)
+        # (A list, not an array: update_batch iterates it in Python.)
+        minhash.update_batch(shingles.tolist())
         signatures.append(
             Signature(
                 hashvalues=minhash.hashvalues.astype(np.uint32),
@@ -78,25 +92,28 @@ def sign_texts(texts: Iterable[str], config: DedupeConfig) -> list[Signature]:
     return signatures
 
 
-def to_bytes(signature: Signature) -> bytes:
-    """Serialise the hash values (the counts are stored in their own columns)."""
-    return np.asarray(signature.hashvalues, dtype=_BYTE_ORDER).tobytes()
+def to_bytes(values: np.ndarray) -> bytes:
+    """Serialise hash values (a signature's ``hashvalues``)."""
+    return np.asarray(values, dtype=_BYTE_ORDER).tobytes()
 
 
-def from_bytes(data: bytes, *, shingles: int, words: int, num_perm: int) -> Signature:
-    """Rebuild a :class:`Signature` stored by :func:`to_bytes`.
+def from_bytes(data: bytes, count: int) -> np.ndarray:
+    """Rebuild hash values stored by :func:`to_bytes`.
+
+    Args:
+        data: the stored bytes.
+        count: how many hash values the configuration makes (``num_perm``).
 
     Raises:
-        SignatureFormatError: the byte count does not match ``num_perm`` (the
-            signatures were made with another setting: re-sign the articles).
+        SignatureFormatError: the byte count does not match ``count`` (the
+            signature was made with other settings: re-sign the article).
     """
-    if len(data) != 4 * num_perm:
+    if len(data) != 4 * count:
         raise SignatureFormatError(
-            f"stored signature has {len(data) // 4} hash values but num_perm is {num_perm}; "
-            "re-sign the stored articles or restore the num_perm they were made with"
+            f"stored signature has {len(data) // 4} hash values, the settings make {count}; "
+            "re-sign the article or restore the settings it was made with"
         )
-    values = np.frombuffer(data, dtype=_BYTE_ORDER).astype(np.uint32)
-    return Signature(hashvalues=values, shingles=shingles, words=words)
+    return np.frombuffer(data, dtype=_BYTE_ORDER).astype(np.uint32)
 
 
 def estimate_jaccard(a: Signature, b: Signature) -> float:

@@ -47,6 +47,15 @@ DbOption = Annotated[
         show_default=False,
     ),
 ]
+LshOption = Annotated[
+    str | None,
+    typer.Option(
+        "--lsh",
+        help='Where the LSH index lives: "memory" (default) or redis://HOST:PORT/DB '
+        "(kept between runs; env WIREDUPE_INDEX_URL).",
+        show_default=False,
+    ),
+]
 SourcesOption = Annotated[
     Path, typer.Option("--sources", help="The sources.toml file.", show_default=False)
 ]
@@ -146,16 +155,41 @@ def _parse_since(value: str | None) -> datetime | None:
         ) from None
 
 
-def _prefect_env(database_url: str) -> None:
+def _prefect_env(database_url: str, index_url: str | None = None) -> None:
     """Prepare the environment of a flow run in this process.
 
     Prefect reads its settings at import: no analytics, and INFO logs. The database
-    URL reaches the flow through the environment, not as a flow parameter, which
-    the Prefect UI would show, password included.
+    and index URLs reach the flow through the environment, not as flow parameters,
+    which the Prefect UI would show, passwords included.
     """
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
     os.environ["WIREDUPE_DATABASE_URL"] = database_url
+    if index_url is not None:
+        os.environ["WIREDUPE_INDEX_URL"] = index_url
+
+
+@contextmanager
+def _progress(console: Console) -> Iterator[Callable[[str, int, int], None]]:
+    """Yield a progress callback: a rich bar at a terminal, a line per step elsewhere."""
+    if not console.is_terminal:
+
+        def log(stage: str, done: int, total: int) -> None:
+            console.print(f"{stage}: {done} of {total}")
+
+        yield log
+        return
+    from rich.progress import Progress
+
+    with Progress(console=console, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield update
 
 
 def _print_run_summary(summary: dict[str, Any], console: Console) -> None:
@@ -184,18 +218,19 @@ def run(
     source: Annotated[
         list[str] | None, typer.Option("--source", help="Crawl only this source (repeatable).")
     ] = None,
+    lsh: LshOption = None,
 ) -> None:
     """One full pass: crawl, extract, dedupe, store; prints a summary."""
     from crawler.sources import get_source
     from flows.stages import open_store
 
     # Configuration, sources and database are checked here, before Prefect starts.
-    settings = _settings(sources, db, require_sources=True)
+    settings = _settings(sources, db, require_sources=True, index={"url": lsh})
     for name in source or []:
         get_source(settings.sources, name, origin=str(sources))
     with open_store(settings.database.url):
         pass
-    _prefect_env(settings.database.url)
+    _prefect_env(settings.database.url, settings.index.url)
     from flows.pipeline import night_flow
 
     summary = night_flow(settings)(sources_file=str(sources), only_sources=source)
@@ -207,19 +242,23 @@ def run(
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="JSON-lines or WARC files.")],
     db: DbOption = None,
+    lsh: LshOption = None,
 ) -> None:
     """Store articles from JSON lines or WARC files, then group them."""
     from flows.ingest import ingest_files
 
-    settings = _settings(None, db)
+    settings = _settings(None, db, index={"url": lsh})
     err = _stderr()
-    summary = ingest_files(
-        files,
-        db_url=settings.database.url,
-        dedupe=settings.dedupe,
-        on_error=lambda e: err.print(str(e), markup=False),
-        workers=settings.extract.workers,
-    )
+    with _progress(err) as progress:
+        summary = ingest_files(
+            files,
+            db_url=settings.database.url,
+            dedupe=settings.dedupe,
+            on_error=lambda e: err.print(str(e), markup=False),
+            workers=settings.extract.workers,
+            index_url=settings.index.url,
+            on_progress=progress,
+        )
     grouped = summary.grouped
     _stdout().print(
         f"{summary.files} files: {summary.stored.total('stored')} new articles, "
@@ -294,27 +333,96 @@ def groups(
         )
 
 
-@app.command()
+# What ``wiredupe group`` does besides showing a group.
+_CORRECTIONS = ("split", "merge", "move")
+
+
+@app.command(
+    epilog=(
+        "Corrections, which later runs respect: "
+        "'group split ID ARTICLE...' moves the articles to a new group; "
+        "'group merge ID OTHER...' merges the other groups into ID; "
+        "'group move ARTICLE... --to ID' moves articles to group ID."
+    )
+)
 @_one_line_errors
 def group(
-    group_id: Annotated[int, typer.Argument(metavar="ID", help="The group id.")],
+    target: Annotated[
+        str, typer.Argument(metavar="ID|split|merge|move", help="A group id, or a correction.")
+    ],
+    ids: Annotated[
+        list[int] | None,
+        typer.Argument(metavar="[IDS]...", help="For a correction: the group and article ids."),
+    ] = None,
+    to: Annotated[
+        int | None, typer.Option("--to", help="move: the group the articles go to.")
+    ] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", help="A correction's reason, kept with it.")
+    ] = None,
     db: DbOption = None,
     fmt: Annotated[GroupFormat, typer.Option("--format", help="Output format.")] = (
         GroupFormat.table
     ),
 ) -> None:
-    """One group: its articles, origin, agency and each copy's similarity."""
+    """One group: its articles, origin, agency, and what each copy changed.
+
+    Or a correction by a person: split, merge or move (see below).
+    """
     import storage
     from flows.output import group_detail, write_records
 
-    with _session(_settings(None, db)) as session:
+    settings = _settings(None, db)
+    if target.isdigit():
+        if ids:
+            raise typer.BadParameter("a group id takes no further ids; did you mean a correction?")
+        group_id = int(target)
+    else:
+        if target not in _CORRECTIONS:
+            raise typer.BadParameter(f"{target!r} is neither a group id nor split, merge or move")
+        group_id = _correct(settings, target, ids or [], to, note)
+    with _session(settings) as session:
         record = storage.get_group(session, group_id)
+    if record["id"] != group_id:
+        _stderr().print(f"group {group_id} was merged into group {record['id']}")
     if fmt is GroupFormat.table:
         group_detail(record, _stdout())
     elif fmt is GroupFormat.json:
         write_records([record], "jsonl", sys.stdout)
     else:
         write_records(record["articles"], fmt.value, sys.stdout)
+
+
+def _correct(
+    settings: Settings, action: str, ids: list[int], to: int | None, note: str | None
+) -> int:
+    """Apply a correction; return the group to show afterwards."""
+    from flows import grouping
+    from flows.stages import open_store
+
+    err = _stderr()
+    with open_store(settings.database.url) as sessions:
+        if action == "move":
+            if to is None or not ids:
+                raise typer.BadParameter("usage: wiredupe group move ARTICLE... --to GROUP")
+            left = grouping.move_articles(sessions, ids, to, settings.dedupe, note)
+            err.print(f"moved {len(ids)} articles to group {to} (from group {left})")
+            return to
+        if to is not None:
+            raise typer.BadParameter("--to is for move")
+        if len(ids) < 2:
+            raise typer.BadParameter(
+                f"usage: wiredupe group {action} GROUP "
+                + ("ARTICLE..." if action == "split" else "OTHER_GROUP...")
+            )
+        group_id, rest = ids[0], ids[1:]
+        if action == "split":
+            new_id = grouping.split_group(sessions, group_id, rest, settings.dedupe, note)
+            err.print(f"split {len(rest)} articles of group {group_id} into new group {new_id}")
+            return new_id
+        grouping.merge_groups(sessions, group_id, rest, settings.dedupe, note)
+        err.print(f"merged groups {rest} into group {group_id}")
+        return group_id
 
 
 @app.command()

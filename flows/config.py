@@ -26,6 +26,9 @@ Each layer overrides the one before. ``sources.toml`` holds the ``[[sources]]``
     [dedupe]
     window_days = 30             # see dedupe.DedupeConfig for every field
 
+    [index]
+    url = "memory"               # or redis://host:6379/0: the LSH index kept between nights
+
     [schedule]
     cron = "0 2 * * *"
     timezone = "UTC"
@@ -147,6 +150,22 @@ class ExtractSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
+class IndexSettings:
+    """Where the LSH index of earlier nights' articles lives."""
+
+    # "memory": rebuilt each night from the signatures in the database, nothing to
+    # run. A redis:// URL keeps the index between nights (datasketch's Redis
+    # storage): a night then reads only its candidates, not the whole window.
+    url: str = "memory"
+
+    def __post_init__(self) -> None:
+        if self.url != "memory" and not self.url.startswith(("redis://", "rediss://", "unix://")):
+            raise InvalidSetting(
+                "url", f'must be "memory" or a redis://, rediss:// or unix:// URL, got {self.url!r}'
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
 class ScheduleSettings:
     """When the nightly deployment runs."""
 
@@ -166,6 +185,7 @@ class Settings:
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     dedupe: DedupeConfig = field(default_factory=DedupeConfig)
+    index: IndexSettings = field(default_factory=IndexSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
 
     def scrapy_settings(self) -> dict[str, str]:
@@ -189,6 +209,7 @@ _TABLES: dict[str, type] = {
     "crawl": CrawlSettings,
     "extract": ExtractSettings,
     "dedupe": DedupeConfig,
+    "index": IndexSettings,
     "schedule": ScheduleSettings,
 }
 

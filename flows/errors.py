@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["BadLine", "ConfigError", "InputError", "RunFailed", "WiredupeError"]
+__all__ = ["BadLine", "ConfigError", "CorrectionError", "InputError", "RunFailed", "WiredupeError"]
 
 
 class WiredupeError(Exception):
@@ -31,3 +31,7 @@ class BadLine(WiredupeError, ValueError):
 
 class RunFailed(WiredupeError):
     """A run could not do its work at all (no source could be crawled)."""
+
+
+class CorrectionError(WiredupeError, ValueError):
+    """A correction (``wiredupe group split|merge|move``) cannot be applied as asked."""

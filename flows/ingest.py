@@ -34,12 +34,11 @@ from extract import (
     parse_timestamp,
 )
 from flows.errors import BadLine, InputError
+from flows.grouping import GroupCounts, group_new_articles
 from flows.stages import (
-    GroupCounts,
     StoreCounts,
     boilerplate_memory,
     extraction_processes,
-    group_new_articles,
     open_store,
     store_extracted,
 )
@@ -195,10 +194,15 @@ def ingest_files(
     dedupe: DedupeConfig,
     on_error: Callable[[LineError], None],
     workers: int = 1,
+    index_url: str = "memory",
+    on_progress: Callable[[str, int, int], None] | None = None,
 ) -> IngestSummary:
     """Store the articles of every file, then place them in story groups.
 
-    WARC files are extracted by ``workers`` processes (0: one per core).
+    WARC files are extracted by ``workers`` processes (0: one per core); the
+    LSH index of earlier articles is at ``index_url`` (see
+    :func:`flows.grouping.group_new_articles`). ``on_progress`` is called with a
+    stage name, the work done and the work to do.
 
     Raises:
         InputError: a file is missing (checked before anything is stored).
@@ -233,7 +237,16 @@ def ingest_files(
                         # What was readable before the damage is stored; the rest is reported.
                         count(LineError(str(path), 0, str(exc)))
                     summary.files += 1
-            summary.grouped = group_new_articles(sessions, dedupe)
+            summary.grouped = group_new_articles(
+                sessions,
+                dedupe,
+                index_url=index_url,
+                on_batch=(
+                    (lambda done, total: on_progress("grouping", done, total))
+                    if on_progress
+                    else None
+                ),
+            )
             status = "completed"
         finally:
             with sessions.begin() as session:

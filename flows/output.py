@@ -137,20 +137,29 @@ def group_detail(group: dict[str, Any], console: Console) -> None:
     title = group["title"] or "(untitled)"
     console.print(Text(f"Story group {group['id']}: {title}", style="bold"))
     console.print(Text(f"agency: {group['agency'] or 'unknown'}   size: {group['size']}"))
+    evidence = next(
+        (a["agency_evidence"] for a in group["articles"] if a.get("agency_evidence")), None
+    )
+    if evidence:
+        console.print(Text(f"credited as: {evidence[:120]}"))
     console.print(Text(f"origin: {origin.get('source', '-')}  {origin.get('url', '')}"))
+    if group.get("merged_from"):
+        merged = ", ".join(str(g) for g in group["merged_from"])
+        console.print(Text(f"merged into it: group {merged}"))
     table = Table()
     table.add_column("published", no_wrap=True)
     table.add_column("source", overflow="fold")
     table.add_column("sim.", justify="right", no_wrap=True)
-    table.add_column("title / url", overflow="fold")
+    table.add_column("title / url / what the copy changed", overflow="fold")
     for a in group["articles"]:
         marker = " (origin)" if a["is_origin"] else ""
         sim = "-" if a["similarity"] is None else f"{a['similarity']:.2f}"
+        changed = (a.get("changes") or {}).get("summary") or ""
         table.add_row(
             _day(a["published"]),
             Text(a["source"] + marker),
             sim,
-            Text(f"{a['title'] or '(untitled)'}\n{a['url']}"),
+            Text(f"{a['title'] or '(untitled)'}\n{a['url']}" + (f"\n{changed}" if changed else "")),
         )
     console.print(table)
 

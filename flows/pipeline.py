@@ -27,12 +27,12 @@ from dedupe import DedupeConfig
 from extract import WarcReadError, extract_warc
 from flows.config import Settings, load_settings
 from flows.errors import RunFailed
+from flows.grouping import group_new_articles
 from flows.report import source_records, summary_markdown
 from flows.stages import (
     StoreCounts,
     boilerplate_memory,
     extraction_processes,
-    group_new_articles,
     lasting_failures,
     open_store,
     store_extracted,
@@ -156,15 +156,22 @@ def extract_and_store(
 
 
 @task(name="dedupe", cache_policy=NO_CACHE)
-def dedupe_stored(db_url: str, config: dict[str, Any]) -> dict[str, Any]:
+def dedupe_stored(db_url: str, config: dict[str, Any], index_url: str) -> dict[str, Any]:
     """Place the articles that have no group yet into story groups."""
+    logger = get_run_logger()
     with open_store(db_url) as sessions:
-        counts = group_new_articles(sessions, DedupeConfig(**config))
-    get_run_logger().info(
-        "grouped %d articles: %d new groups, %d groups grew",
+        counts = group_new_articles(
+            sessions,
+            DedupeConfig(**config),
+            index_url=index_url,
+            on_batch=lambda done, total: logger.info("grouped %d of %d articles", done, total),
+        )
+    logger.info(
+        "grouped %d articles: %d new groups, %d groups grew, %d merged",
         counts.articles,
         counts.new_groups,
         counts.grown_groups,
+        counts.merged_groups,
     )
     return asdict(counts)
 
@@ -270,7 +277,7 @@ def run_pipeline(settings: Settings, only_sources: list[str] | None = None) -> d
             run_id,
             settings.extract.workers,
         )
-        grouped = dedupe_stored(db, asdict(settings.dedupe))
+        grouped = dedupe_stored(db, asdict(settings.dedupe), settings.index.url)
         summary = {
             "run_id": run_id,
             "sources": crawled,

@@ -1,4 +1,4 @@
-"""The stages' glue: extracted articles into storage, stored articles through dedupe.
+"""The stages' glue: extracted articles into storage, seen sets and lasting failures.
 
 Plain functions over identifiers and paths, shared by the Prefect flow
 (:mod:`flows.pipeline`) and by ``wiredupe ingest`` (:mod:`flows.ingest`).
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,20 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import storage
 from crawler.fetchlog import read_fetch_log
-from dedupe import (
-    DedupeConfig,
-    GroupMember,
-    NewArticle,
-    NewGroup,
-    Signature,
-    WindowArticle,
-    assign_groups,
-    detect_agency,
-    from_bytes,
-    majority_agency,
-    summarize_group,
-    to_bytes,
-)
+from dedupe import detect_agency
 from extract import (
     Article,
     BoilerplateMemory,
@@ -42,12 +29,10 @@ from extract import (
 )
 
 __all__ = [
-    "GroupCounts",
     "StoreCounts",
     "article_row",
     "boilerplate_memory",
     "extraction_processes",
-    "group_new_articles",
     "lasting_failures",
     "open_store",
     "store_extracted",
@@ -191,100 +176,6 @@ def store_extracted(
         for r in rejected:
             counts.add("rejected", r.source)
     return counts
-
-
-@dataclass(frozen=True)
-class GroupCounts:
-    """What one dedupe pass did."""
-
-    articles: int
-    new_groups: int
-    grown_groups: int
-
-
-def group_new_articles(sessions: sessionmaker[Session], config: DedupeConfig) -> GroupCounts:
-    """Place every stored article that has no group yet, in one transaction.
-
-    New articles are matched against the grouped articles of the window (from
-    ``config.window_days`` before the oldest new article). A crash before the
-    commit leaves the articles ungrouped, and the next pass places them.
-    """
-    with sessions.begin() as session:
-        pending = storage.ungrouped_articles(session)
-        if not pending:
-            return GroupCounts(articles=0, new_groups=0, grown_groups=0)
-        oldest = min(a.published or a.fetched for a in pending)
-        since = oldest - timedelta(days=config.window_days)
-        window = [
-            WindowArticle(
-                article_id=s.article_id,
-                group_id=s.group_id,
-                signature=_signature(s.signature, s.shingles, s.words, config),
-            )
-            for s in storage.window_signatures(session, since)
-        ]
-        result = assign_groups(
-            [NewArticle(a.id, a.text, a.published, a.fetched) for a in pending], window, config
-        )
-        new_keys = sorted({g for g in result.assignments.values() if isinstance(g, NewGroup)})
-        created = dict(zip(new_keys, storage.create_groups(session, len(new_keys)), strict=True))
-        assignments = {
-            article_id: created[g] if isinstance(g, NewGroup) else g
-            for article_id, g in result.assignments.items()
-        }
-        storage.set_groups(session, assignments)
-        when = {a.id: a.published or a.fetched for a in pending}
-        storage.add_signatures(
-            session,
-            [
-                {
-                    "article_id": article_id,
-                    "signature": to_bytes(sig),
-                    "shingles": sig.shingles,
-                    "words": sig.words,
-                    "window_at": when[article_id],
-                }
-                for article_id, sig in result.signatures.items()
-            ],
-        )
-        touched = set(assignments.values())
-        _refresh_groups(session, touched, config)
-    grown = len(touched - set(created.values()))
-    return GroupCounts(articles=len(pending), new_groups=len(created), grown_groups=grown)
-
-
-def _signature(data: bytes, shingles: int, words: int, config: DedupeConfig) -> Signature:
-    """Rebuild a stored signature with the configured number of permutations."""
-    return from_bytes(data, shingles=shingles, words=words, num_perm=config.num_perm)
-
-
-def _refresh_groups(session: Session, group_ids: set[int], config: DedupeConfig) -> None:
-    """Recompute origin, similarities and agency of the touched groups."""
-    members: dict[int, list[storage.MemberRow]] = {}
-    for row in storage.group_members(session, group_ids):
-        members.setdefault(row.group_id, []).append(row)
-    updates = []
-    for group_id in sorted(members):
-        rows = members[group_id]
-        summary = summarize_group(
-            [
-                GroupMember(
-                    article_id=r.article_id,
-                    published=r.published,
-                    fetched=r.fetched,
-                    signature=(
-                        _signature(r.signature, r.shingles or 0, r.words or 0, config)
-                        if r.signature is not None
-                        else None
-                    ),
-                )
-                for r in rows
-            ]
-        )
-        origin_agency = next(r.agency for r in rows if r.article_id == summary.origin_id)
-        agency = majority_agency((r.agency for r in rows), prefer=origin_agency)
-        updates.append(storage.GroupUpdate(group_id, summary.origin_id, summary.similarity, agency))
-    storage.update_groups(session, updates)
 
 
 def _rejection_row(rejected: Rejected) -> dict[str, Any]:

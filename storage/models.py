@@ -17,6 +17,7 @@ __all__ = [
     "Article",
     "ArticleSignature",
     "Base",
+    "GroupCorrection",
     "Rejection",
     "Run",
     "SourceBoilerplate",
@@ -79,6 +80,9 @@ class StoryGroup(Base):
     agency: Mapped[str | None] = mapped_column(String(40))
     first_published: Mapped[datetime | None]
     last_published: Mapped[datetime | None]
+    # Set when the group was merged into another (by a night or a person): its
+    # articles moved there, and the id keeps pointing to where they went.
+    merged_into: Mapped[int | None] = mapped_column(index=True)
 
     __table_args__ = (Index("ix_story_groups_size_last", "size", "last_published"),)
 
@@ -106,6 +110,8 @@ class Article(Base):
         ForeignKey("story_groups.id", ondelete="SET NULL"), index=True
     )
     similarity: Mapped[float | None]
+    # What this copy changed against its group's origin (dedupe's CopyChanges).
+    changes: Mapped[dict[str, Any] | None]
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
     stored_at: Mapped[datetime] = mapped_column(default=_now)
 
@@ -124,8 +130,32 @@ class ArticleSignature(Base):
     signature: Mapped[bytes] = mapped_column(LargeBinary)
     shingles: Mapped[int]
     words: Mapped[int]
+    # The settings the signature was made with (dedupe's signature_scheme); one
+    # made with other settings is re-signed from the text before it is compared.
+    scheme: Mapped[str] = mapped_column(String(60), default="v1", server_default="v1")
     # Publication time (or fetch time when undated): what the matching window is cut on.
     window_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class GroupCorrection(Base):
+    """A person's decision about groups, which later nights respect.
+
+    ``split``: ``article_ids`` left ``group_id`` for the new group ``other_group_id``;
+    ``move``: ``article_ids`` moved from ``group_id`` to ``other_group_id``;
+    ``merge``: ``other_group_id`` was merged into ``group_id``. A split or a move
+    keeps the two groups apart from then on (no night merges them); a later merge
+    of the two by a person lifts that.
+    """
+
+    __tablename__ = "group_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    group_id: Mapped[int]
+    other_group_id: Mapped[int | None]
+    article_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
 
 
 class Rejection(Base):

@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Select, Table, bindparam, func, or_, select, update
+from sqlalchemy import JSON, Select, Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, defer
 
@@ -30,6 +30,7 @@ from storage.models import (
     URL_LENGTH,
     Article,
     ArticleSignature,
+    GroupCorrection,
     Rejection,
     Run,
     SourceBoilerplate,
@@ -40,9 +41,13 @@ __all__ = [
     "ArticleText",
     "GroupUpdate",
     "MemberRow",
+    "PendingArticle",
     "StoredSignature",
+    "TitledText",
     "add_boilerplate",
     "add_signatures",
+    "article_groups",
+    "article_texts",
     "articles_by_source",
     "boilerplate",
     "count_articles",
@@ -50,16 +55,27 @@ __all__ = [
     "export_articles",
     "finish_run",
     "get_group",
+    "group_article_ids",
     "group_members",
     "insert_articles",
+    "kept_apart",
     "list_groups",
     "list_runs",
+    "merge_groups",
+    "move_articles",
+    "pending_articles",
+    "record_correction",
     "record_rejections",
+    "resolve_group",
     "set_groups",
+    "signatures_by_id",
+    "stale_signature_ids",
     "start_run",
     "stored_urls",
-    "ungrouped_articles",
+    "titled_texts",
+    "ungrouped_texts",
     "update_groups",
+    "window_ids",
     "window_signatures",
 ]
 
@@ -119,9 +135,9 @@ def insert_articles(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict
         if value.get("language"):
             value["language"] = value["language"][:LANGUAGE_LENGTH]
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
-        insert(Article)
+        upsert(Article)
         .on_conflict_do_nothing(index_elements=["url"])
         .returning(Article.url, Article.id, sort_by_parameter_order=True)
     )
@@ -157,8 +173,26 @@ def record_rejections(
     return len(items)
 
 
+class PendingArticle(NamedTuple):
+    """An article that has no group yet: its id and times, to order a night by."""
+
+    id: int
+    published: datetime | None
+    fetched: datetime
+
+
+def pending_articles(session: Session) -> list[PendingArticle]:
+    """Return the stored articles that have no group (new, or left by a crash)."""
+    rows = session.execute(
+        select(Article.id, Article.published, Article.fetched)
+        .where(Article.group_id.is_(None))
+        .order_by(Article.id)
+    )
+    return [PendingArticle._make(row) for row in rows]
+
+
 class ArticleText(NamedTuple):
-    """What dedupe needs of an article that has no group yet."""
+    """What dedupe needs of an article to sign it."""
 
     id: int
     text: str
@@ -166,47 +200,125 @@ class ArticleText(NamedTuple):
     fetched: datetime
 
 
-def ungrouped_articles(session: Session) -> list[ArticleText]:
-    """Return the stored articles that have no group (new, or left by a crash).
+# Bound parameters per IN list: SQLite allows 32,766, PostgreSQL 65,535.
+_IN_CHUNK = 10_000
+
+
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), _IN_CHUNK):
+        yield ordered[start : start + _IN_CHUNK]
+
+
+def ungrouped_texts(session: Session, ids: Iterable[int]) -> list[ArticleText]:
+    """Return the texts of those of ``ids`` that still have no group.
 
     On PostgreSQL the rows stay locked until the transaction ends, and rows
     another transaction is grouping are skipped, so two concurrent passes never
     place one article twice. (SQLite runs one writing transaction at a time.)
     """
-    rows = session.execute(
-        select(Article.id, Article.text, Article.published, Article.fetched)
-        .where(Article.group_id.is_(None))
-        .order_by(Article.id)
-        .with_for_update(skip_locked=True, of=Article)
-    )
-    return [ArticleText._make(row) for row in rows]
+    found: list[ArticleText] = []
+    for chunk in _chunks(ids):
+        rows = session.execute(
+            select(Article.id, Article.text, Article.published, Article.fetched)
+            .where(Article.id.in_(chunk), Article.group_id.is_(None))
+            .with_for_update(skip_locked=True, of=Article)
+        )
+        found.extend(ArticleText._make(row) for row in rows)
+    return found
+
+
+def article_texts(session: Session, ids: Iterable[int]) -> list[ArticleText]:
+    """Return the texts of the articles ``ids`` (to re-sign them)."""
+    found: list[ArticleText] = []
+    for chunk in _chunks(ids):
+        rows = session.execute(
+            select(Article.id, Article.text, Article.published, Article.fetched).where(
+                Article.id.in_(chunk)
+            )
+        )
+        found.extend(ArticleText._make(row) for row in rows)
+    return found
 
 
 class StoredSignature(NamedTuple):
-    """A grouped article's stored signature."""
+    """A grouped article's stored signature (bytes in dedupe's format)."""
 
     article_id: int
     group_id: int
     signature: bytes
     shingles: int
     words: int
+    window_at: datetime
+    scheme: str
 
 
-def window_signatures(session: Session, since: datetime) -> list[StoredSignature]:
-    """Return the signatures of grouped articles published (or fetched) since ``since``."""
-    rows = session.execute(
-        select(
-            ArticleSignature.article_id,
-            Article.group_id,
-            ArticleSignature.signature,
-            ArticleSignature.shingles,
-            ArticleSignature.words,
-        )
-        .join(Article, Article.id == ArticleSignature.article_id)
+def _signature_query() -> Select[int, int | None, bytes, int, int, datetime, str]:
+    return select(
+        ArticleSignature.article_id,
+        Article.group_id,
+        ArticleSignature.signature,
+        ArticleSignature.shingles,
+        ArticleSignature.words,
+        ArticleSignature.window_at,
+        ArticleSignature.scheme,
+    ).join(Article, Article.id == ArticleSignature.article_id)
+
+
+def window_signatures(session: Session, since: datetime) -> Iterator[StoredSignature]:
+    """Yield the signatures of grouped articles published (or fetched) since ``since``."""
+    query = (
+        _signature_query()
         .where(ArticleSignature.window_at >= since, Article.group_id.is_not(None))
         .order_by(ArticleSignature.article_id)
+        .execution_options(yield_per=5000)
     )
-    return [StoredSignature._make(row) for row in rows]
+    for row in session.execute(query):
+        yield StoredSignature._make(row)
+
+
+def window_ids(session: Session, since: datetime, scheme: str) -> dict[int, datetime]:
+    """Return the grouped articles signed under ``scheme`` since ``since``, with their times.
+
+    This is what an index of earlier nights must hold; it reads two small
+    columns, not the signatures.
+    """
+    query = (
+        select(ArticleSignature.article_id, ArticleSignature.window_at)
+        .join(Article, Article.id == ArticleSignature.article_id)
+        .where(
+            ArticleSignature.window_at >= since,
+            ArticleSignature.scheme == scheme,
+            Article.group_id.is_not(None),
+        )
+        .execution_options(yield_per=20000)
+    )
+    return {article_id: at for article_id, at in session.execute(query)}
+
+
+def signatures_by_id(session: Session, ids: Iterable[int]) -> list[StoredSignature]:
+    """Return the stored signatures of the grouped articles ``ids``."""
+    found: list[StoredSignature] = []
+    for chunk in _chunks(ids):
+        query = _signature_query().where(
+            ArticleSignature.article_id.in_(chunk), Article.group_id.is_not(None)
+        )
+        found.extend(StoredSignature._make(row) for row in session.execute(query))
+    return found
+
+
+def stale_signature_ids(session: Session, since: datetime, scheme: str) -> list[int]:
+    """Return the grouped articles in the window whose signature is not under ``scheme``."""
+    query = (
+        select(ArticleSignature.article_id)
+        .join(Article, Article.id == ArticleSignature.article_id)
+        .where(
+            ArticleSignature.window_at >= since,
+            ArticleSignature.scheme != scheme,
+            Article.group_id.is_not(None),
+        )
+    )
+    return list(session.scalars(query))
 
 
 def create_groups(session: Session, count: int) -> list[int]:
@@ -230,15 +342,20 @@ def set_groups(session: Session, assignments: Mapping[int, int]) -> None:
     session.execute(stmt, [{"article_id": a, "new_group_id": g} for a, g in assignments.items()])
 
 
-def add_signatures(session: Session, rows: Iterable[Mapping[str, Any]]) -> None:
-    """Store signatures.
+def add_signatures(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Store signatures, replacing any stored for the same articles.
 
     Args:
         session: an open session.
-        rows: mappings with ``article_id``, ``signature`` (bytes), ``shingles``,
-            ``words`` and ``window_at``.
+        rows: mappings with ``article_id``, ``signature`` (bytes),
+            ``shingles``, ``words``, ``window_at`` and ``scheme``.
     """
-    session.add_all(ArticleSignature(**dict(row)) for row in rows)
+    if not rows:
+        return
+    for chunk in _chunks(row["article_id"] for row in rows):
+        session.execute(delete(ArticleSignature).where(ArticleSignature.article_id.in_(chunk)))
+    # One executemany INSERT: a night's signatures are tens of thousands of rows.
+    session.execute(insert(ArticleSignature), [dict(row) for row in rows])
 
 
 class MemberRow(NamedTuple):
@@ -252,29 +369,57 @@ class MemberRow(NamedTuple):
     signature: bytes | None
     shingles: int | None
     words: int | None
+    scheme: str | None
+    # The group's origin as stored before this refresh, and whether this copy's
+    # changes against it are stored: they are recomputed only when either changes.
+    stored_origin_id: int | None
+    has_changes: bool
 
 
 def group_members(session: Session, group_ids: Iterable[int]) -> list[MemberRow]:
     """Return every article of the given groups with its signature."""
-    ids = sorted(set(group_ids))
-    if not ids:
-        return []
-    rows = session.execute(
-        select(
-            Article.id,
-            Article.group_id,
-            Article.published,
-            Article.fetched,
-            Article.agency,
-            ArticleSignature.signature,
-            ArticleSignature.shingles,
-            ArticleSignature.words,
+    members: list[MemberRow] = []
+    for chunk in _chunks(group_ids):
+        rows = session.execute(
+            select(
+                Article.id,
+                Article.group_id,
+                Article.published,
+                Article.fetched,
+                Article.agency,
+                ArticleSignature.signature,
+                ArticleSignature.shingles,
+                ArticleSignature.words,
+                ArticleSignature.scheme,
+                StoryGroup.origin_article_id,
+                Article.changes.is_not(None),
+            )
+            .outerjoin(ArticleSignature, ArticleSignature.article_id == Article.id)
+            .join(StoryGroup, StoryGroup.id == Article.group_id)
+            .where(Article.group_id.in_(chunk))
+            .order_by(Article.id)
         )
-        .outerjoin(ArticleSignature, ArticleSignature.article_id == Article.id)
-        .where(Article.group_id.in_(ids))
-        .order_by(Article.id)
-    )
-    return [MemberRow._make(row) for row in rows]
+        members.extend(MemberRow._make(row) for row in rows)
+    return members
+
+
+class TitledText(NamedTuple):
+    """An article's title and text, to explain what a copy changed."""
+
+    id: int
+    title: str | None
+    text: str
+
+
+def titled_texts(session: Session, ids: Iterable[int]) -> dict[int, TitledText]:
+    """Return the titles and texts of the articles ``ids``."""
+    found: dict[int, TitledText] = {}
+    for chunk in _chunks(ids):
+        rows = session.execute(
+            select(Article.id, Article.title, Article.text).where(Article.id.in_(chunk))
+        )
+        found.update((row[0], TitledText._make(row)) for row in rows)
+    return found
 
 
 @dataclass(frozen=True)
@@ -285,10 +430,12 @@ class GroupUpdate:
     origin_id: int
     similarity: Mapping[int, float]
     agency: str | None
+    # article id -> what it changed against the origin (only those recomputed).
+    changes: Mapping[int, Mapping[str, Any] | None] = field(default_factory=dict)
 
 
 def update_groups(session: Session, updates: Sequence[GroupUpdate]) -> None:
-    """Write origins, similarities and agencies; recount sizes and date ranges."""
+    """Write origins, similarities, changes and agencies; recount sizes and date ranges."""
     if not updates:
         return
     articles, groups = _ARTICLES, _GROUPS
@@ -304,28 +451,40 @@ def update_groups(session: Session, updates: Sequence[GroupUpdate]) -> None:
             .values(similarity=bindparam("value")),
             similarities,
         )
+    changes = [
+        {"article_id": article_id, "value": dict(value) if value is not None else None}
+        for u in updates
+        for article_id, value in u.changes.items()
+    ]
+    if changes:
+        session.execute(
+            update(articles)
+            .where(articles.c.id == bindparam("article_id"))
+            .values(changes=bindparam("value", type_=JSON)),
+            changes,
+        )
     ids = [u.group_id for u in updates]
     # min() and max() keep the column's type: the dates come back aware, in UTC.
-    derived = {
-        group_id: (size, first, last)
-        for group_id, size, first, last in session.execute(
-            select(
-                Article.group_id,
-                func.count(Article.id),
-                func.min(Article.published),
-                func.max(Article.published),
+    derived: dict[int, tuple[int, datetime | None, datetime | None]] = {}
+    for chunk in _chunks(ids):
+        derived.update(
+            (cast(int, group_id), (size, first, last))
+            for group_id, size, first, last in session.execute(
+                select(
+                    Article.group_id,
+                    func.count(Article.id),
+                    func.min(Article.published),
+                    func.max(Article.published),
+                )
+                .where(Article.group_id.in_(chunk))
+                .group_by(Article.group_id)
             )
-            .where(Article.group_id.in_(ids))
-            .group_by(Article.group_id)
         )
-    }
-    origins = [u.origin_id for u in updates]
-    titles: dict[int, str | None] = {
-        article_id: title
-        for article_id, title in session.execute(
-            select(Article.id, Article.title).where(Article.id.in_(origins))
-        )
-    }
+    titles: dict[int, str | None] = {}
+    for chunk in _chunks(u.origin_id for u in updates):
+        # Not update(result): a Result has keys(), so dict.update would index it.
+        query = select(Article.id, Article.title).where(Article.id.in_(chunk))
+        titles.update((article_id, title) for article_id, title in session.execute(query))
     now = _now()
     rows = []
     for u in updates:
@@ -363,6 +522,108 @@ def update_groups(session: Session, updates: Sequence[GroupUpdate]) -> None:
     )
 
 
+def merge_groups(session: Session, merges: Sequence[tuple[int, int]]) -> None:
+    """Move the articles of each absorbed group (first) into the surviving one (second).
+
+    The absorbed group keeps its row, empty, with ``merged_into`` pointing to the
+    survivor, so its id still leads to its articles.
+    """
+    for absorbed, into in merges:
+        session.execute(update(Article).where(Article.group_id == absorbed).values(group_id=into))
+        session.execute(
+            update(StoryGroup)
+            .where(StoryGroup.id == absorbed)
+            .values(merged_into=into, size=0, updated_at=_now())
+        )
+        # Groups merged into the absorbed one earlier now point to the survivor.
+        session.execute(
+            update(StoryGroup).where(StoryGroup.merged_into == absorbed).values(merged_into=into)
+        )
+
+
+def move_articles(session: Session, article_ids: Iterable[int], group_id: int) -> None:
+    """Put the articles ``article_ids`` into the group ``group_id``."""
+    for chunk in _chunks(article_ids):
+        session.execute(update(Article).where(Article.id.in_(chunk)).values(group_id=group_id))
+
+
+def record_correction(
+    session: Session,
+    kind: str,
+    group_id: int,
+    other_group_id: int | None,
+    article_ids: Sequence[int] = (),
+    note: str | None = None,
+) -> None:
+    """Record a person's decision (see :class:`~storage.models.GroupCorrection`)."""
+    session.add(
+        GroupCorrection(
+            kind=kind,
+            group_id=group_id,
+            other_group_id=other_group_id,
+            article_ids=list(article_ids),
+            note=note,
+            created_at=_now(),
+        )
+    )
+    session.flush()
+
+
+def kept_apart(session: Session) -> list[tuple[int, int]]:
+    """Return the pairs of groups people have kept apart (split or moved between).
+
+    Corrections are replayed in order: a split or a move keeps its two groups
+    apart, a later merge of the two by a person lifts that.
+    """
+    pairs: set[frozenset[int]] = set()
+    query = select(GroupCorrection).order_by(GroupCorrection.id)
+    for c in session.scalars(query):
+        if c.other_group_id is None:
+            continue
+        pair = frozenset((c.group_id, c.other_group_id))
+        if c.kind in ("split", "move"):
+            pairs.add(pair)
+        elif c.kind == "merge":
+            pairs.discard(pair)
+    return sorted(tuple(sorted(p)) for p in pairs if len(p) == 2)  # type: ignore[misc]
+
+
+def group_article_ids(session: Session, group_id: int) -> list[int]:
+    """Return the ids of the articles of ``group_id``."""
+    return list(
+        session.scalars(select(Article.id).where(Article.group_id == group_id).order_by(Article.id))
+    )
+
+
+def article_groups(session: Session, article_ids: Iterable[int]) -> dict[int, int | None]:
+    """Return the group of each of ``article_ids`` that exists."""
+    found: dict[int, int | None] = {}
+    for chunk in _chunks(article_ids):
+        query = select(Article.id, Article.group_id).where(Article.id.in_(chunk))
+        found.update((article_id, group) for article_id, group in session.execute(query))
+    return found
+
+
+def resolve_group(session: Session, group_id: int) -> int:
+    """Return the group ``group_id`` is now, following merges.
+
+    Raises:
+        UnknownGroup: no group has this id.
+    """
+    seen = set()
+    current = group_id
+    while True:
+        row = session.execute(
+            select(StoryGroup.id, StoryGroup.merged_into).where(StoryGroup.id == current)
+        ).first()
+        if row is None:
+            raise UnknownGroup(group_id)
+        if row.merged_into is None or row.merged_into in seen:
+            return current
+        seen.add(current)
+        current = row.merged_into
+
+
 def boilerplate(session: Session, sources: Iterable[str] | None) -> dict[str, set[str]]:
     """Return the learned boilerplate block keys of each of ``sources`` (``None``: all)."""
     query = select(SourceBoilerplate.source, SourceBoilerplate.block_key)
@@ -387,8 +648,8 @@ def add_boilerplate(session: Session, blocks: Mapping[str, Iterable[str]]) -> in
     if not rows:
         return 0
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(SourceBoilerplate).on_conflict_do_nothing(), rows)
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(upsert(SourceBoilerplate).on_conflict_do_nothing(), rows)
     return len(rows)
 
 
@@ -503,6 +764,7 @@ def _article_record(
         "credited_agency": article.agency,
         "agency_evidence": article.agency_evidence,
         "similarity": article.similarity,
+        "changes": article.changes,
     }
     if with_text:
         record["text"] = article.text
@@ -600,13 +862,21 @@ def list_groups(
 def get_group(session: Session, group_id: int) -> dict[str, Any]:
     """Return one group record with its articles.
 
+    A group merged into another leads to that one: the record's ``id`` is then
+    the surviving group's, and ``merged_from`` lists the ids merged into it.
+
     Raises:
         UnknownGroup: no group has this id.
     """
-    group = session.get(StoryGroup, group_id)
+    group = session.get(StoryGroup, resolve_group(session, group_id))
     if group is None:
         raise UnknownGroup(group_id)
     (record,) = _group_records(session, [group])
+    record["merged_from"] = list(
+        session.scalars(
+            select(StoryGroup.id).where(StoryGroup.merged_into == group.id).order_by(StoryGroup.id)
+        )
+    )
     return record
 
 

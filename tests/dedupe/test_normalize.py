@@ -1,4 +1,4 @@
-from dedupe import normalize_text, tokens, word_shingles
+from dedupe import WordHasher, normalize_text, shingle_hashes, tokens
 
 
 def test_datelines_credits_and_inserted_lines_are_removed() -> None:
@@ -26,6 +26,9 @@ def test_story_text_mentioning_an_agency_is_kept() -> None:
 
 
 def test_shingles_of_short_and_long_texts() -> None:
-    assert word_shingles(tokens("one two"), 3) == {b"one two"}
-    assert word_shingles([], 3) == set()
-    assert len(word_shingles(tokens("a b c d e"), 3)) == 3
+    hasher = WordHasher()
+    assert len(shingle_hashes(hasher(tokens("one two")), 3)) == 1
+    assert len(shingle_hashes(hasher([]), 3)) == 0
+    assert len(shingle_hashes(hasher(tokens("a b c d e")), 3)) == 3
+    # A repeated shingle counts once.
+    assert len(shingle_hashes(hasher(tokens("a b c a b c")), 3)) == 3

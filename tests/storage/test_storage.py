@@ -126,7 +126,7 @@ def test_groups_keep_their_ids_and_derive_their_fields(sessions: sessionmaker[Se
         )
     with sessions() as s:
         group = storage.get_group(s, gid)
-        assert storage.ungrouped_articles(s)[0].id == ids["https://news.example/3"]
+        assert [p.id for p in storage.pending_articles(s)] == [ids["https://news.example/3"]]
     assert group["id"] == gid and group["size"] == 2 and group["agency"] == "AFP"
     assert group["title"] == "Title 1"
     assert group["origin"] == {"url": "https://news.example/1", "source": "example"}
@@ -177,6 +177,7 @@ def test_window_signatures_and_runs(sessions: sessionmaker[Session]) -> None:
                     "shingles": 5,
                     "words": 7,
                     "window_at": T0,
+                    "scheme": "v2",
                 },
                 {
                     "article_id": ids[1],
@@ -184,6 +185,7 @@ def test_window_signatures_and_runs(sessions: sessionmaker[Session]) -> None:
                     "shingles": 5,
                     "words": 7,
                     "window_at": T0 + timedelta(days=40),
+                    "scheme": "v1",
                 },
             ],
         )
@@ -194,11 +196,56 @@ def test_window_signatures_and_runs(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as s:
         storage.finish_run(s, run_id, "completed", {"files": 1})
     with sessions() as s:
-        window = storage.window_signatures(s, T0 + timedelta(days=10))
+        window = list(storage.window_signatures(s, T0 + timedelta(days=10)))
+        everything = storage.window_ids(s, T0 - timedelta(days=1), "v2")
+        stale = storage.stale_signature_ids(s, T0 - timedelta(days=1), "v2")
+        by_id = storage.signatures_by_id(s, [ids[0]])
         runs = storage.list_runs(s)
     assert [w.article_id for w in window] == [ids[1]]
     assert window[0].signature == b"\x02" * 8 and window[0].group_id == gid
+    assert window[0].window_at == T0 + timedelta(days=40)
+    # Only signatures made under the asked scheme make up the index; others are stale.
+    assert everything == {ids[0]: T0} and stale == [ids[1]]
+    assert [(r.article_id, r.signature, r.scheme) for r in by_id] == [(ids[0], b"\x01" * 8, "v2")]
     assert runs[0]["status"] == "completed" and runs[0]["stats"] == {"files": 1}
+    with sessions.begin() as s:  # re-signing replaces the stored signature
+        storage.add_signatures(
+            s,
+            [
+                {
+                    "article_id": ids[1],
+                    "signature": b"\x03" * 8,
+                    "shingles": 6,
+                    "words": 8,
+                    "window_at": T0 + timedelta(days=40),
+                    "scheme": "v2",
+                }
+            ],
+        )
+    with sessions() as s:
+        (row,) = storage.signatures_by_id(s, [ids[1]])
+    assert (row.signature, row.shingles, row.scheme) == (b"\x03" * 8, 6, "v2")
+
+
+def test_merges_and_corrections(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as s:
+        ids = list(storage.insert_articles(s, [_row(1), _row(2), _row(3)]).values())
+        a, b, c = storage.create_groups(s, 3)
+        storage.set_groups(s, {ids[0]: a, ids[1]: b, ids[2]: c})
+        storage.merge_groups(s, [(b, a)])
+        storage.merge_groups(s, [(a, c)])  # b was merged into a: it now leads to c
+        storage.record_correction(s, "split", c, b, [ids[1]], "not the same story")
+        storage.record_correction(s, "move", a, c, [ids[0]])
+        storage.record_correction(s, "merge", c, a, [ids[0]])
+    with sessions() as s:
+        assert storage.article_groups(s, ids) == {ids[0]: c, ids[1]: c, ids[2]: c}
+        assert storage.resolve_group(s, b) == c and storage.resolve_group(s, c) == c
+        record = storage.get_group(s, b)
+        assert record["id"] == c and record["merged_from"] == [a, b]
+        # The split keeps b and c apart; the move's pair was lifted by the later merge.
+        assert storage.kept_apart(s) == [tuple(sorted((b, c)))]
+        with pytest.raises(storage.UnknownGroup):
+            storage.resolve_group(s, 999)
 
 
 def test_unreachable_database_is_one_clear_error(tmp_path: Path) -> None:

@@ -1,0 +1,418 @@
+"""The dedupe stage's glue: stored articles into story groups, and people's corrections.
+
+A night is placed in batches, in publication order, by one :class:`dedupe.Placer`.
+Each batch is one transaction: its articles are locked, signed, matched against
+the index of earlier nights (in memory, rebuilt from the stored signatures, or
+in Redis, kept between nights) and against the night's earlier articles, and
+stored with their groups and signatures. A crash loses at most the batch in
+flight: its articles stay ungrouped and the next pass places them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+import storage
+from dedupe import (
+    CandidateIndex,
+    DedupeConfig,
+    GroupMember,
+    NewArticle,
+    NewGroup,
+    Placer,
+    Signature,
+    WindowArticle,
+    explain_copies,
+    from_bytes,
+    majority_agency,
+    sign_articles,
+    sign_texts,
+    summarize_group,
+    to_bytes,
+)
+from flows.errors import CorrectionError
+
+__all__ = [
+    "GroupCounts",
+    "group_new_articles",
+    "merge_groups",
+    "move_articles",
+    "open_index",
+    "refresh_groups",
+    "split_group",
+]
+
+# Articles placed per transaction: large enough to amortise the queries of a
+# batch, small enough that a crash redoes little.
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class GroupCounts:
+    """What one dedupe pass did."""
+
+    articles: int
+    new_groups: int
+    grown_groups: int
+    merged_groups: int = 0
+
+
+@contextmanager
+def open_index(config: DedupeConfig, url: str) -> Iterator[CandidateIndex]:
+    """Open the LSH index of earlier nights' signatures at ``url`` ("memory" or redis://)."""
+    index = CandidateIndex(
+        num_perm=config.index_perm,
+        params=(config.lsh_bands, config.lsh_rows),
+        seed=config.seed,
+        url=None if url == "memory" else url,
+    )
+    try:
+        yield index
+    finally:
+        index.close()
+
+
+def _signature(row: storage.StoredSignature | storage.MemberRow, config: DedupeConfig) -> Signature:
+    """Rebuild a stored signature (the caller checked its scheme)."""
+    assert row.signature is not None
+    return Signature(
+        hashvalues=from_bytes(row.signature, config.num_perm),
+        shingles=row.shingles or 0,
+        words=row.words or 0,
+    )
+
+
+def _signature_rows(
+    signed: Iterable[tuple[int, datetime, Signature]], config: DedupeConfig
+) -> list[dict[str, object]]:
+    return [
+        {
+            "article_id": article_id,
+            "signature": to_bytes(sig.hashvalues),
+            "shingles": sig.shingles,
+            "words": sig.words,
+            "window_at": at,
+            "scheme": config.signature_scheme,
+        }
+        for article_id, at, sig in signed
+    ]
+
+
+def _resign_stale(session: Session, since: datetime, config: DedupeConfig) -> int:
+    """Re-sign the window's signatures made under other settings; return how many."""
+    stale = storage.stale_signature_ids(session, since, config.signature_scheme)
+    if not stale:
+        return 0
+    texts = storage.article_texts(session, stale)
+    signatures = sign_texts((t.text for t in texts), config)
+    storage.add_signatures(
+        session,
+        _signature_rows(
+            ((t.id, t.published or t.fetched, s) for t, s in zip(texts, signatures, strict=True)),
+            config,
+        ),
+    )
+    return len(texts)
+
+
+def _fill_index(
+    session: Session, index: CandidateIndex, since: datetime, config: DedupeConfig
+) -> None:
+    """Make ``index`` hold exactly the window's grouped articles.
+
+    A memory index is filled from the stored signatures. A Redis index is
+    reconciled with the database, which is the truth: articles it lacks (a new
+    index, a crash after a commit) are added, and articles it holds that left
+    the window (aged out) or were never committed are removed.
+    """
+    if not index.persistent:
+        batch: list[tuple[int, object, float]] = []
+        for row in storage.window_signatures(session, since):
+            if row.scheme != config.signature_scheme:
+                continue
+            values = _signature(row, config).index_values(config)
+            batch.append((row.article_id, values, row.window_at.timestamp()))
+            if len(batch) >= 10_000:
+                index.insert_many(batch)  # type: ignore[arg-type]
+                batch = []
+        index.insert_many(batch)  # type: ignore[arg-type]
+        return
+    wanted = storage.window_ids(session, since, config.signature_scheme)
+    held = index.keys()
+    index.remove_many(held - wanted.keys())
+    missing = wanted.keys() - held
+    rows = storage.signatures_by_id(session, missing)
+    index.insert_many(
+        [
+            (r.article_id, _signature(r, config).index_values(config), r.window_at.timestamp())
+            for r in rows
+        ]
+    )
+
+
+def group_new_articles(
+    sessions: sessionmaker[Session],
+    config: DedupeConfig,
+    *,
+    index_url: str = "memory",
+    on_batch: Callable[[int, int], None] | None = None,
+) -> GroupCounts:
+    """Place every stored article that has no group yet.
+
+    New articles are matched against the grouped articles of the window (from
+    ``config.window_days`` before the oldest new article) and against each other.
+
+    Args:
+        sessions: the database.
+        config: dedupe settings.
+        index_url: where the index of earlier nights lives: ``"memory"`` (rebuilt
+            from the stored signatures) or a ``redis://`` URL (kept between nights).
+        on_batch: called with (articles placed so far, articles to place) after
+            each batch, for progress.
+    """
+    with sessions() as session:
+        pending = storage.pending_articles(session)
+    if not pending:
+        return GroupCounts(articles=0, new_groups=0, grown_groups=0)
+    pending.sort(key=lambda p: (p.published or p.fetched, p.fetched, p.id))
+    oldest = pending[0].published or pending[0].fetched
+    since = oldest - timedelta(days=config.window_days)
+    created_ids: set[int] = set()
+    touched_ids: set[int] = set()
+    merged = placed = 0
+    with open_index(config, index_url) as index:
+        with sessions.begin() as session:
+            _resign_stale(session, since, config)
+            _fill_index(session, index, since, config)
+            placer = Placer(config, storage.kept_apart(session))
+        for start in range(0, len(pending), BATCH):
+            ids = [p.id for p in pending[start : start + BATCH]]
+            with sessions.begin() as session:
+                texts = storage.ungrouped_texts(session, ids)
+                signed = sign_articles(
+                    (NewArticle(t.id, t.text, t.published, t.fetched) for t in texts), config
+                )
+                past = index.query_many([s.signature.index_values(config) for s in signed])
+                wanted = {key for keys in past for key in keys if not placer.knows(key)}
+                window = {
+                    row.article_id: WindowArticle(
+                        row.article_id, row.group_id, _signature(row, config), row.window_at
+                    )
+                    for row in storage.signatures_by_id(session, wanted)
+                    if row.scheme == config.signature_scheme
+                }
+                result = placer.place(signed, past, window)
+                new_keys = result.new_groups
+                created = dict(
+                    zip(new_keys, storage.create_groups(session, len(new_keys)), strict=True)
+                )
+                placer.bind(created)
+                # An absorbed group of this batch was never created; an existing one
+                # moves its articles to where the merges finally led.
+                db_merges = [
+                    (a, root)
+                    for a, _ in result.merges
+                    if isinstance(a, int) and isinstance(root := placer.group_of(a), int)
+                ]
+                storage.merge_groups(session, db_merges)
+                assignments = {
+                    article_id: created[g] if isinstance(g, NewGroup) else g
+                    for article_id, g in result.assignments.items()
+                }
+                storage.set_groups(session, assignments)
+                storage.add_signatures(
+                    session,
+                    _signature_rows(((s.article_id, s.at, s.signature) for s in signed), config),
+                )
+                touched = set(assignments.values()) | {b for _, b in db_merges}
+                refresh_groups(session, touched - {a for a, _ in db_merges}, config)
+            if index.persistent:
+                # After the commit: a crash in between leaves the index short, and the
+                # next night's reconciliation adds what it lacks.
+                index.insert_many(
+                    [
+                        (s.article_id, s.signature.index_values(config), s.at.timestamp())
+                        for s in signed
+                    ]
+                )
+            created_ids |= set(created.values())
+            touched_ids |= touched
+            merged += len(db_merges)
+            placed += len(texts)
+            if on_batch is not None:
+                on_batch(min(start + BATCH, len(pending)), len(pending))
+    grown = len(touched_ids - created_ids)
+    return GroupCounts(
+        articles=placed, new_groups=len(created_ids), grown_groups=grown, merged_groups=merged
+    )
+
+
+def refresh_groups(session: Session, group_ids: Iterable[int], config: DedupeConfig) -> None:
+    """Recompute origin, similarities, agency and each copy's changes for ``group_ids``.
+
+    A copy's changes against the origin are recomputed only when the origin
+    changed or none are stored, so a group that grows by one costs one comparison.
+    """
+    members: dict[int, list[storage.MemberRow]] = defaultdict(list)
+    for row in storage.group_members(session, group_ids):
+        members[row.group_id].append(row)
+    scheme = config.signature_scheme
+    plans = []
+    needed: set[int] = set()
+    for group_id in sorted(members):
+        rows = members[group_id]
+        summary = summarize_group(
+            [
+                GroupMember(
+                    article_id=r.article_id,
+                    published=r.published,
+                    fetched=r.fetched,
+                    signature=(
+                        _signature(r, config)
+                        if r.signature is not None and r.scheme == scheme
+                        else None
+                    ),
+                )
+                for r in rows
+            ]
+        )
+        origin = summary.origin_id
+        explain = [
+            r.article_id
+            for r in rows
+            if r.article_id != origin and (r.stored_origin_id != origin or not r.has_changes)
+        ]
+        if explain:
+            needed |= {origin, *explain}
+        plans.append((group_id, rows, summary, explain))
+    texts = storage.titled_texts(session, needed)
+    updates = []
+    for group_id, rows, summary, explain in plans:
+        origin = summary.origin_id
+        changes: dict[int, dict[str, object] | None] = {origin: None}
+        if explain:
+            o = texts[origin]
+            copies = [(texts[a].title, texts[a].text) for a in explain]
+            for article_id, found in zip(
+                explain, explain_copies(o.title, o.text, copies), strict=True
+            ):
+                # The summary line is stored too: readers of the database (the web
+                # pages) show it without dedupe.
+                changes[article_id] = {**found.as_dict(), "summary": found.summary()}
+        origin_agency = next(r.agency for r in rows if r.article_id == origin)
+        agency = majority_agency((r.agency for r in rows), prefer=origin_agency)
+        updates.append(storage.GroupUpdate(group_id, origin, summary.similarity, agency, changes))
+    storage.update_groups(session, updates)
+
+
+def _existing_group(session: Session, group_id: int) -> int:
+    """Return ``group_id`` if it is a live group (not merged away)."""
+    live = storage.resolve_group(session, group_id)
+    if live != group_id:
+        raise CorrectionError(f"group {group_id} was merged into group {live}; use {live}")
+    return live
+
+
+def split_group(
+    sessions: sessionmaker[Session],
+    group_id: int,
+    article_ids: Sequence[int],
+    config: DedupeConfig,
+    note: str | None = None,
+) -> int:
+    """Move ``article_ids`` out of ``group_id`` into a new group; return its id.
+
+    The two groups are kept apart from then on: no night merges them again.
+
+    Raises:
+        storage.UnknownGroup: no group has this id.
+        CorrectionError: an article is not in the group, or all of them would leave.
+    """
+    with sessions.begin() as session:
+        _existing_group(session, group_id)
+        members = set(storage.group_article_ids(session, group_id))
+        chosen = sorted(set(article_ids))
+        outside = [a for a in chosen if a not in members]
+        if outside:
+            raise CorrectionError(
+                f"article {outside[0]} is not in group {group_id} "
+                f"(see its articles with: wiredupe group {group_id})"
+            )
+        if not chosen or len(chosen) == len(members):
+            raise CorrectionError(
+                f"a split must leave at least one article in group {group_id} and move at least one"
+            )
+        (new_id,) = storage.create_groups(session, 1)
+        storage.move_articles(session, chosen, new_id)
+        storage.record_correction(session, "split", group_id, new_id, chosen, note)
+        refresh_groups(session, {group_id, new_id}, config)
+    return new_id
+
+
+def move_articles(
+    sessions: sessionmaker[Session],
+    article_ids: Sequence[int],
+    group_id: int,
+    config: DedupeConfig,
+    note: str | None = None,
+) -> list[int]:
+    """Move ``article_ids`` into ``group_id``; return the groups they left.
+
+    Each group an article left is kept apart from ``group_id`` from then on.
+
+    Raises:
+        storage.UnknownGroup: no group has this id.
+        CorrectionError: an article does not exist or is not grouped yet.
+    """
+    with sessions.begin() as session:
+        _existing_group(session, group_id)
+        current = storage.article_groups(session, article_ids)
+        for article_id in article_ids:
+            if article_id not in current:
+                raise CorrectionError(f"no article with id {article_id}")
+            if current[article_id] is None:
+                raise CorrectionError(
+                    f"article {article_id} has no group yet; the next run places it"
+                )
+        moving = sorted(a for a in set(article_ids) if current[a] != group_id)
+        left = sorted({g for a in moving if (g := current[a]) is not None})
+        storage.move_articles(session, moving, group_id)
+        for old in left:
+            ids = [a for a in moving if current[a] == old]
+            storage.record_correction(session, "move", old, group_id, ids, note)
+        refresh_groups(session, {group_id, *left}, config)
+    return left
+
+
+def merge_groups(
+    sessions: sessionmaker[Session],
+    group_id: int,
+    others: Sequence[int],
+    config: DedupeConfig,
+    note: str | None = None,
+) -> None:
+    """Merge the groups ``others`` into ``group_id``, which keeps its id.
+
+    A merged group's id leads to ``group_id`` from then on.
+
+    Raises:
+        storage.UnknownGroup: a group does not exist.
+        CorrectionError: a group was merged away already, or is ``group_id`` itself.
+    """
+    with sessions.begin() as session:
+        _existing_group(session, group_id)
+        for other in others:
+            if other == group_id:
+                raise CorrectionError(f"cannot merge group {group_id} into itself")
+            _existing_group(session, other)
+        for other in sorted(set(others)):
+            moved = storage.group_article_ids(session, other)
+            storage.merge_groups(session, [(other, group_id)])
+            storage.record_correction(session, "merge", group_id, other, moved, note)
+        refresh_groups(session, {group_id}, config)
