@@ -4,24 +4,29 @@ Deterministic (everything is drawn from :class:`random.Random` seeded with the
 corpus seed) and offline; made only from the project's fixtures.
 
 Stories (the labels):
-    Each real article of ``tests/fixtures/real_pages/truth.jsonl`` (232 pages,
-    mostly English and German, some in 20 other languages) is one story. About
-    two thirds of the long ones (10 paragraphs or more) are split into two
-    stories, first half and second half: *same-event* hard negatives, with the
-    same names and subject but different sentences, like seeds 001-003 against
-    the AFP dispatch. :data:`BRIEF_TEXTS` real texts are kept out of the stories
-    and give one *brief* each (their first sentences, about 20-60 words): very
-    short articles that are no one's copy. A brief cut from a story that is in
-    the corpus would be a copy of it; that case is left out rather than labelled
-    one way or the other, so every brief is a singleton and a negative. The five
-    seeds (``tests/fixtures/seeds``) are added as they are: 000 and 004 (one AFP
-    dispatch) are one story, 001, 002 and 003 one story each.
+    Each real article of ``tests/fixtures/real_pages/truth.jsonl`` is one story:
+    223 texts (107 German, 61 English, 55 in 18 other languages written with
+    spaces); the 9 Japanese and Chinese ones are left out (the page templates are
+    English and German sites, and no outlet of theirs would carry them). Three
+    quarters of the long ones (10 paragraphs or more) are split into two stories,
+    first half and second half: *same-event* hard negatives, with the same names
+    and subject but different sentences, like seeds 001-003 against the AFP
+    dispatch; half of the second halves also quote a sentence of the first (as
+    rewrites of one event quote the same people). :data:`BRIEF_TEXTS` real texts
+    are kept out of the stories and give one *brief* each (their first one or two
+    sentences, 30-70 words, edited like any copy): very short articles that are
+    no one's copy. A brief cut from a story that is in the corpus would be a copy
+    of it; that case is left out rather than labelled one way or the other, so
+    every brief is a singleton and a negative (under 40 words, the extractor
+    rejects it anyway). The five seeds (``tests/fixtures/seeds``) are added as
+    they are: 000 and 004 (one AFP dispatch) are one story, 001, 002 and 003 one
+    story each.
 
 Copies (the articles):
-    Each story gets 1-12 copies (most 2-4, a few singletons, a few large ones),
-    on distinct outlets. The first copy, the *origin*, is clean apart from its
-    agency dateline; every later one goes through the edit model, taken from how
-    wire copy is republished, each edit with its own probability
+    Each story gets 1-12 copies (most 2-4, some singletons, a few large ones), on
+    distinct outlets. The first copy, the *origin*, is clean apart from its agency
+    dateline; every later one goes through the edit model (:func:`edit_copy`),
+    taken from how wire copy is republished, each edit with its own probability
     (``P_...`` below): a new or altered headline; the agency's dateline and
     credit in one of its real forms (``PARIS (AFP) -``, ``by AFP Staff
     Writers``, ``© Reuters``, ``New Delhi [India], May 3 (ANI):``, dpa's
@@ -29,11 +34,15 @@ Copies (the articles):
     Xinhua and Bloomberg; truncation to 40-100% of the paragraphs; a sentence
     cut; paragraphs split or merged; a few percent of words copy-edited (spelling,
     ``on Friday``/``Friday``, ``$1 trillion``/``$1tn``, ``does not``/``doesn't``,
-    dropped filler words), with the outlet's own quote and dash style; inserted
-    lines (``ADVERTISEMENT``, ``Read more: <another story's headline>``), and
-    the outlet's own boilerplate (a promotion line, the "auto-generated from a
-    syndicated feed" note of Indian sites) that recurs on all its articles. Copies
-    are published minutes to hours after the origin; a few are undated.
+    numbers, dropped filler words), in the outlet's own quote and dash style;
+    inserted lines (``ADVERTISEMENT``, ``Read more: <another story's
+    headline>``); the outlet's own boilerplate (a promotion line, the
+    "syndicated feed" note of Indian sites) on all its articles. A copy in
+    seven (:data:`P_REWRITE`) is *rewritten* as seed 000 rewrote 004: 6-12% of
+    its words reworded (three times as many in the lede), paragraphs moved, a
+    sentence or two of context added; such copies have word 3-shingle Jaccard
+    0.2-0.55 with their origin (the seed pair: 0.33). Copies are published
+    minutes to hours after the origin; a few are undated.
 
 Outlets and templates:
     Each of the 16 real page templates of ``tests/fixtures/template_pages`` hosts
@@ -41,18 +50,18 @@ Outlets and templates:
     each article is put into its outlet's template by that fixture's own
     generator (menus, related lists, comments, share bars, inline "Read more"
     lines), so the benchmark runs the real extractor on real boilerplate, and
-    different stories of one outlet share the template: a third kind of hard
-    negative. English and German stories go to outlets of their language; the
-    others to any.
+    different stories of one outlet share the template and its boilerplate: a
+    third kind of hard negative. English and German stories go to outlets of
+    their language; the others to any.
 
-:func:`scale_corpus` makes a large unlabelled-looking corpus (labels included) of
-synthetic stories for throughput benchmarks: texts from a word trigram Markov
-model trained on the real texts, through the same edit model.
+:func:`scale_corpus` streams a large corpus of synthetic stories for throughput
+benchmarks: texts from a word trigram Markov model trained on the real English and
+German texts, through the same edit model (100,000 articles in about 30 seconds).
 
 Run from the repository root::
 
     .venv/bin/python benchmarks/syndication.py --write corpus.jsonl [--html] [--seed 0]
-    .venv/bin/python benchmarks/syndication.py --write-scale 100000 scale.jsonl
+    .venv/bin/python benchmarks/syndication.py --write-scale 100000 scale.jsonl [--days 30]
 """
 
 from __future__ import annotations
@@ -369,6 +378,11 @@ class LabelledArticle:
 
     def record(self, *, html: bool = False) -> dict[str, Any]:
         """The JSON-lines record ``wiredupe ingest`` reads, plus the label fields.
+
+        ``wiredupe ingest`` ignores the label fields (``id``, ``story``, ``kind``). It
+        also has no field for the fetch time: it stamps an undated copy with the
+        time of the ingest, which for this corpus of past stories is outside the
+        story's matching window, so undated copies stay alone there.
 
         Args:
             html: give the rendered page (``html``) instead of ``text``.
@@ -1155,7 +1169,7 @@ def _article(
 def labelled_corpus(
     seed: int = 0, *, render: bool = True, workers: int = 1
 ) -> list[LabelledArticle]:
-    """Build the labelled corpus (about 1,100 articles in about 340 stories).
+    """Build the labelled corpus (about 1,200 articles in about 350 stories).
 
     Args:
         seed: the corpus seed; the same seed gives the same corpus.
@@ -1204,7 +1218,7 @@ def labelled_corpus(
     english = [o for o in outlets if o.language == "en"]
     for story, copies in _seed_stories():
         for n, (number, title, text) in enumerate(copies):
-            outlet = english[(int(number) * 5) % len(english)]
+            outlet = english[(3 * int(number) + 1) % len(english)]  # five distinct outlets
             when = story.published + timedelta(minutes=40 * n)
             edits = Edits(origin=n == 0)
             article = _article(story, outlet, n, title, text, edits, when, rng)
@@ -1212,11 +1226,6 @@ def labelled_corpus(
     if render:
         articles = render_pages(articles, titles, seed=seed, workers=workers)
     return articles
-
-
-def labels(articles: Iterable[LabelledArticle]) -> dict[str, str]:
-    """Article id to story label."""
-    return {a.id: a.story for a in articles}
 
 
 # --- Rendering into real templates --------------------------------------------------

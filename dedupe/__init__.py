@@ -19,9 +19,11 @@ from dedupe.grouping import (
     SignedArticle,
     WindowArticle,
     assign_groups,
+    placement_order,
     sign_articles,
     summarize_group,
     verify,
+    window_index,
 )
 from dedupe.index import CandidateIndex, IndexUnavailable
 from dedupe.normalize import normalize_text, tokens
@@ -65,6 +67,7 @@ __all__ = [
     "from_bytes",
     "majority_agency",
     "normalize_text",
+    "placement_order",
     "score_grouping",
     "shingle_hashes",
     "sign_articles",
@@ -73,4 +76,5 @@ __all__ = [
     "to_bytes",
     "tokens",
     "verify",
+    "window_index",
 ]

@@ -45,9 +45,11 @@ __all__ = [
     "SignedArticle",
     "WindowArticle",
     "assign_groups",
+    "placement_order",
     "sign_articles",
     "summarize_group",
     "verify",
+    "window_index",
 ]
 
 
@@ -141,8 +143,25 @@ def verify(a: Signature, b: Signature, config: DedupeConfig) -> Match | None:
     return Match(0, round(jaccard, 4), round(containment, 4))
 
 
+def placement_order(
+    published: datetime | None, fetched: datetime, article_id: int
+) -> tuple[datetime, datetime, int]:
+    """The order articles are placed in: publication time (else fetch time), fetch time, id."""
+    return (published or fetched, fetched, article_id)
+
+
+def window_index(config: DedupeConfig, url: str | None = None) -> CandidateIndex:
+    """Return the LSH index of earlier nights' articles for ``config`` (see ``CandidateIndex``)."""
+    return CandidateIndex(
+        num_perm=config.index_perm,
+        params=(config.lsh_bands, config.lsh_rows),
+        seed=config.seed,
+        url=url,
+    )
+
+
 def _order_key(article: NewArticle) -> tuple[datetime, datetime, int]:
-    return (article.at, article.fetched, article.article_id)
+    return placement_order(article.published, article.fetched, article.article_id)
 
 
 def sign_articles(new: Iterable[NewArticle], config: DedupeConfig) -> list[SignedArticle]:
@@ -173,6 +192,7 @@ class Placer:
         self._tonight = MinHashLSH(
             num_perm=config.index_perm, params=(config.lsh_bands, config.lsh_rows)
         )
+        # article id -> (signature, window time, group)
         self._known: dict[int, tuple[Signature, datetime, GroupRef]] = {}
         self._parent: dict[GroupRef, GroupRef] = {}  # merged group -> the group it joined
         self._next_key = 0
@@ -315,9 +335,7 @@ def assign_groups(
     index; this is the same placement for callers that hold everything in memory
     (tests, benchmarks).
     """
-    index = CandidateIndex(
-        num_perm=config.index_perm, params=(config.lsh_bands, config.lsh_rows), seed=config.seed
-    )
+    index = window_index(config)
     index.insert_many(
         [(w.article_id, w.signature.index_values(config), w.at.timestamp()) for w in window]
     )

@@ -33,21 +33,27 @@ timestamp without bands (aged out later), never bands that would never age out.
 One process at a time should write to a Redis index (the nightly flow); the
 removal of a bucket that became empty is not atomic with other writers' inserts.
 
-Round trips: datasketch queries and removes one id at a time, one Redis round
-trip per band each. :meth:`CandidateIndex.query_many` and
-:meth:`CandidateIndex.remove_many` instead batch every id into one pipeline per
-band, so a night's round trips do not grow with its number of articles. This
-relies on datasketch 2.0 internals: ``MinHashLSH.hashranges``, ``_H``,
-``hashtables``, ``keys`` and ``b``, and the storages' ``getmany``,
-``remove_val``, ``remove`` and ``empty_buffer`` (and ``_redis`` when closing).
+Round trips: datasketch queries one id at a time (a Redis round trip per band)
+and removes one id at a time (two round trips, plus one per band).
+:meth:`CandidateIndex.query_many` and :meth:`CandidateIndex.remove_many` instead
+batch every id into one pipeline per band (inserts go through datasketch's
+``insertion_session``, which already does), so a night's round trips do not grow
+with its number of articles. This relies on datasketch 2.0 internals:
+``MinHashLSH.hashranges``, ``_H``, ``hashtables`` and ``keys``, and the storages'
+``getmany``, ``remove_val``, ``remove`` and ``empty_buffer`` (and ``_redis`` when
+closing).
 ``tests/dedupe/test_index.py`` checks the results against ``MinHashLSH.query``
 and checks that a removal leaves no key behind, on both backends.
 
 Example:
+    >>> import numpy as np
+    >>> values = np.arange(64, dtype=np.uint32)  # a signature's hash values
     >>> index = CandidateIndex(num_perm=64, params=(8, 4), seed=1)
-    >>> index.insert_many([(7, values, 1_700_000_000.0)])  # doctest: +SKIP
-    >>> index.query_many([values])  # doctest: +SKIP
+    >>> index.insert_many([(7, values, 1_763_700_000.0)])
+    >>> index.query_many([values])
     [{7}]
+    >>> index.remove_older_than(1_763_700_001.0)
+    [7]
 """
 
 from __future__ import annotations
@@ -55,6 +61,7 @@ from __future__ import annotations
 import math
 import operator
 import urllib.parse
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -78,8 +85,7 @@ _SCHEME = "affine32"  # the hash values' datasketch scheme; part of the stored f
 # new version never reads an old index under the default basename.
 _FORMAT = 1
 _PREFIX = "wiredupe-lsh"
-_MEMORY_URLS = (None, "memory")
-_URL_FORM = "'memory' or redis://[:password@]host[:port][/db][?basename=NAME]"
+_URL_FORM = "'memory' or redis[s]://[[user]:password@]host[:port][/db][?basename=NAME]"
 # Commands per pipeline before datasketch flushes an insertion buffer: its default,
 # large enough that a night's inserts take a few round trips per band.
 _BUFFER_SIZE = 50_000
@@ -93,7 +99,7 @@ _RETRIES = 3
 _RETRY_BASE = 0.05
 _RETRY_CAP = 1.0
 
-HashValues = npt.NDArray[np.uint32]
+_HashValues = npt.NDArray[np.uint32]
 
 
 class IndexUnavailable(DedupeError):
@@ -141,17 +147,18 @@ class CandidateIndex:
         self._url = "memory"
         self._basename: bytes | None = None
         self._ledger: _Ledger
-        settings = {
-            b"format": str(_FORMAT).encode(),
-            b"scheme": _SCHEME.encode(),
-            b"num_perm": str(num_perm).encode(),
-            b"bands": str(bands).encode(),
-            b"rows": str(rows).encode(),
-            b"seed": str(seed).encode(),
-        }
         storage: dict[str, Any] = {"type": "dict"}
-        if url not in _MEMORY_URLS:
-            assert url is not None  # for mypy: _MEMORY_URLS holds the None case
+        if url is None or url == "memory":
+            self._ledger = _MemoryLedger()
+        else:
+            settings = {
+                b"format": str(_FORMAT).encode(),
+                b"scheme": _SCHEME.encode(),
+                b"num_perm": str(num_perm).encode(),
+                b"bands": str(bands).encode(),
+                b"rows": str(rows).encode(),
+                b"seed": str(seed).encode(),
+            }
             default = f"{_PREFIX}-v{_FORMAT}-p{num_perm}-b{bands}-r{rows}-s{seed}".encode()
             target = _parse_redis_url(url, default)
             self._url = target.display
@@ -169,8 +176,6 @@ class CandidateIndex:
                 "basename": target.basename,
                 "redis": dict(target.client_kwargs),
             }
-        else:
-            self._ledger = _MemoryLedger()
         # prepickle=False: ids go in as ASCII bytes (see the module docstring).
         self._lsh = MinHashLSH(
             num_perm=num_perm, params=(bands, rows), storage_config=storage, prepickle=False
@@ -186,7 +191,7 @@ class CandidateIndex:
         """The Redis key prefix of the index; ``None`` in memory."""
         return self._basename
 
-    def insert_many(self, items: Sequence[tuple[int, HashValues, float]]) -> None:
+    def insert_many(self, items: Sequence[tuple[int, _HashValues, float]]) -> None:
         """Add articles to the index, replacing any id it already holds.
 
         Args:
@@ -199,7 +204,7 @@ class CandidateIndex:
             ValueError: a timestamp is not a finite number.
             IndexUnavailable: Redis stopped answering.
         """
-        latest: dict[bytes, tuple[HashValues, float]] = {}
+        latest: dict[bytes, tuple[_HashValues, float]] = {}
         for article_id, values, timestamp in items:
             when = float(timestamp)
             if not math.isfinite(when):
@@ -217,7 +222,7 @@ class CandidateIndex:
                     minhash = LeanMinHash(seed=self._seed, hashvalues=row, scheme=_SCHEME)
                     session.insert(key, minhash, check_duplication=False)
 
-    def query_many(self, values: Sequence[HashValues]) -> list[set[int]]:
+    def query_many(self, values: Sequence[_HashValues]) -> list[set[int]]:
         """Return the candidate ids of each query, in order.
 
         Equivalent to ``MinHashLSH.query`` for each query, with one storage
@@ -305,7 +310,7 @@ class CandidateIndex:
     ) -> None:
         self.close()
 
-    def _matrix(self, values: Sequence[HashValues]) -> HashValues:
+    def _matrix(self, values: Sequence[_HashValues]) -> _HashValues:
         """Stack hash values into one ``(n, num_perm)`` array, checking each."""
         for i, row in enumerate(values):
             if not isinstance(row, np.ndarray) or row.dtype != np.uint32:
@@ -380,22 +385,22 @@ class _RedisTarget:
     display: str
 
 
-class _Ledger:
+class _Ledger(ABC):
     """What the index keeps beside datasketch's tables: each id's timestamp."""
 
+    @abstractmethod
     def put(self, ages: dict[bytes, float]) -> None:
         """Record (or replace) the timestamps of ``ages``' keys."""
-        raise NotImplementedError
 
+    @abstractmethod
     def drop(self, keys: Sequence[bytes]) -> None:
         """Forget the timestamps of ``keys``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def older_than(self, timestamp: float) -> list[bytes]:
         """Return the keys whose timestamp is before ``timestamp``, oldest first."""
-        raise NotImplementedError
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - only the Redis ledger holds anything open
         """Release what the ledger holds open."""
 
 
@@ -469,13 +474,13 @@ class _RedisLedger(_Ledger):
 
 def _check_settings(num_perm: int, params: tuple[int, int], seed: int) -> tuple[int, int]:
     """Check the LSH settings and return ``(bands, rows)``."""
-    if isinstance(num_perm, bool) or not isinstance(num_perm, int) or num_perm < 2:
+    if _as_int(num_perm, -1) < 2:
         raise DedupeConfigError("num_perm", num_perm, "an int >= 2")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if _as_int(seed, -1) < 0:
         raise DedupeConfigError("seed", seed, "an int >= 0")
     try:
-        bands, rows = (operator.index(p) for p in params)
-    except (TypeError, ValueError):
+        bands, rows = (_as_int(p, 0) for p in params)
+    except (TypeError, ValueError):  # not a pair
         bands, rows = 0, 0
     if bands < 2 or rows < 1 or bands * rows > num_perm:
         raise DedupeConfigError(
@@ -484,6 +489,16 @@ def _check_settings(num_perm: int, params: tuple[int, int], seed: int) -> tuple[
             f"(bands, rows) with bands >= 2, rows >= 1 and bands * rows <= num_perm ({num_perm})",
         )
     return bands, rows
+
+
+def _as_int(value: Any, otherwise: int) -> int:
+    """Return ``value`` as an int (numpy ints too), or ``otherwise`` for non-ints."""
+    if isinstance(value, bool):
+        return otherwise
+    try:
+        return operator.index(value)
+    except TypeError:
+        return otherwise
 
 
 def _parse_redis_url(url: str, default_basename: bytes) -> _RedisTarget:

@@ -9,6 +9,7 @@ Writers", "© Reuters"), bylines and inserted lines ("ADVERTISEMENT", "Read more
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 
 from dedupe.agency import AGENCY_NAMES
@@ -60,6 +61,9 @@ _DATELINE = re.compile(
 _BARE_CREDIT = re.compile(r"^\s*\((?:" + AGENCY_NAMES + r")\)\s*-*\s*", re.IGNORECASE)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_ASCII_NON_WORD = str.maketrans(
+    {c: " " for c in map(chr, range(128)) if c not in string.ascii_letters + string.digits + "_"}
+)
 
 
 def normalize_text(text: str) -> str:
@@ -77,18 +81,27 @@ def normalize_text(text: str) -> str:
         >>> normalize_text("PARIS (AFP) - Markets fell. ADVERTISEMENT")
         'markets fell. advertisement'
     """
-    text = _FOLDABLE.sub(_fold, unicodedata.normalize("NFKC", text))
+    if not text.isascii():
+        text = _FOLDABLE.sub(_fold, unicodedata.normalize("NFKC", text))
     kept: list[str] = []
     for raw in text.splitlines():
         line = raw.strip()
         if not line or _INSERTED_LINE.match(line):
             continue
-        line = _BARE_CREDIT.sub("", _DATELINE.sub("", line, count=1), count=1)
-        if line:
-            kept.append(line.casefold())
-    return "\n".join(kept)
+        # Datelines and bare credits name the agency in brackets: "PARIS (AFP) -".
+        if "(" in line:
+            line = _BARE_CREDIT.sub("", _DATELINE.sub("", line, count=1), count=1)
+            if not line:
+                continue
+        kept.append(line)
+    return "\n".join(kept).casefold()
 
 
 def tokens(text: str) -> list[str]:
     """Split normalised text into word tokens (runs of Unicode word characters)."""
+    if text.isascii():
+        # On ASCII text \w is letters, digits and "_": blanking everything else and
+        # splitting gives the same words faster than the regex. (On other text,
+        # str.translate is the slower of the two.)
+        return text.translate(_ASCII_NON_WORD).split()
     return _WORD.findall(text)

@@ -50,13 +50,10 @@ class WordHasher:
         seen = self._seen
         values = list(map(seen.get, words))
         if None in values:
-            for i, value in enumerate(values):
-                if value is None:
-                    word = words[i]
-                    value = seen.get(word)
-                    if value is None:
-                        value = seen[word] = zlib.crc32(word.encode("utf-8"))
-                    values[i] = value
+            # New words: hash each once (a set difference, not a loop over the text).
+            for word in set(words).difference(seen):
+                seen[word] = zlib.crc32(word.encode("utf-8"))
+            values = list(map(seen.__getitem__, words))
         return np.array(values, dtype=np.uint64)
 
 

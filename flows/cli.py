@@ -222,13 +222,14 @@ def run(
 ) -> None:
     """One full pass: crawl, extract, dedupe, store; prints a summary."""
     from crawler.sources import get_source
+    from flows.grouping import open_index
     from flows.stages import open_store
 
-    # Configuration, sources and database are checked here, before Prefect starts.
+    # Configuration, sources, database and index are checked here, before Prefect starts.
     settings = _settings(sources, db, require_sources=True, index={"url": lsh})
     for name in source or []:
         get_source(settings.sources, name, origin=str(sources))
-    with open_store(settings.database.url):
+    with open_store(settings.database.url), open_index(settings.dedupe, settings.index.url):
         pass
     _prefect_env(settings.database.url, settings.index.url)
     from flows.pipeline import night_flow

@@ -159,9 +159,9 @@ class IndexSettings:
     url: str = "memory"
 
     def __post_init__(self) -> None:
-        if self.url != "memory" and not self.url.startswith(("redis://", "rediss://", "unix://")):
+        if self.url != "memory" and not self.url.startswith(("redis://", "rediss://")):
             raise InvalidSetting(
-                "url", f'must be "memory" or a redis://, rediss:// or unix:// URL, got {self.url!r}'
+                "url", f'must be "memory" or a redis:// or rediss:// URL, got {self.url!r}'
             )
 
 

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy.orm import Session, sessionmaker
 
 import storage
@@ -31,10 +33,12 @@ from dedupe import (
     explain_copies,
     from_bytes,
     majority_agency,
+    placement_order,
     sign_articles,
     sign_texts,
     summarize_group,
     to_bytes,
+    window_index,
 )
 from flows.errors import CorrectionError
 
@@ -65,13 +69,18 @@ class GroupCounts:
 
 @contextmanager
 def open_index(config: DedupeConfig, url: str) -> Iterator[CandidateIndex]:
-    """Open the LSH index of earlier nights' signatures at ``url`` ("memory" or redis://)."""
-    index = CandidateIndex(
-        num_perm=config.index_perm,
-        params=(config.lsh_bands, config.lsh_rows),
-        seed=config.seed,
-        url=None if url == "memory" else url,
-    )
+    """Open the LSH index of earlier nights' signatures at ``url`` ("memory" or redis://).
+
+    A Redis index without a chosen ``?basename=`` is named after the signature
+    scheme and the LSH bands, so that other settings never share an index.
+
+    Raises:
+        dedupe.IndexUnavailable: Redis cannot be reached.
+    """
+    if url != "memory" and "basename=" not in url:
+        name = f"wiredupe-lsh-{config.signature_scheme}-b{config.lsh_bands}r{config.lsh_rows}"
+        url += ("&" if "?" in url else "?") + f"basename={name}"
+    index = window_index(config, None if url == "memory" else url)
     try:
         yield index
     finally:
@@ -104,11 +113,11 @@ def _signature_rows(
     ]
 
 
-def _resign_stale(session: Session, since: datetime, config: DedupeConfig) -> int:
-    """Re-sign the window's signatures made under other settings; return how many."""
+def _resign_stale(session: Session, since: datetime, config: DedupeConfig) -> list[int]:
+    """Re-sign the window's signatures made under other settings; return their ids."""
     stale = storage.stale_signature_ids(session, since, config.signature_scheme)
     if not stale:
-        return 0
+        return []
     texts = storage.article_texts(session, stale)
     signatures = sign_texts((t.text for t in texts), config)
     storage.add_signatures(
@@ -118,31 +127,38 @@ def _resign_stale(session: Session, since: datetime, config: DedupeConfig) -> in
             config,
         ),
     )
-    return len(texts)
+    return [t.id for t in texts]
 
 
 def _fill_index(
-    session: Session, index: CandidateIndex, since: datetime, config: DedupeConfig
+    session: Session,
+    index: CandidateIndex,
+    since: datetime,
+    config: DedupeConfig,
+    resigned: Sequence[int] = (),
 ) -> None:
     """Make ``index`` hold exactly the window's grouped articles.
 
     A memory index is filled from the stored signatures. A Redis index is
-    reconciled with the database, which is the truth: articles it lacks (a new
-    index, a crash after a commit) are added, and articles it holds that left
-    the window (aged out) or were never committed are removed.
+    reconciled with the database, which is the truth: articles older than the
+    window age out, articles re-signed tonight are replaced, articles it lacks
+    (a new index, a crash between a commit and the index update) are added, and
+    articles it holds that the database does not (deleted since) are removed.
     """
     if not index.persistent:
-        batch: list[tuple[int, object, float]] = []
+        batch: list[tuple[int, npt.NDArray[np.uint32], float]] = []
         for row in storage.window_signatures(session, since):
             if row.scheme != config.signature_scheme:
                 continue
             values = _signature(row, config).index_values(config)
             batch.append((row.article_id, values, row.window_at.timestamp()))
             if len(batch) >= 10_000:
-                index.insert_many(batch)  # type: ignore[arg-type]
+                index.insert_many(batch)
                 batch = []
-        index.insert_many(batch)  # type: ignore[arg-type]
+        index.insert_many(batch)
         return
+    index.remove_older_than(since.timestamp())
+    index.remove_many(resigned)
     wanted = storage.window_ids(session, since, config.signature_scheme)
     held = index.keys()
     index.remove_many(held - wanted.keys())
@@ -180,7 +196,7 @@ def group_new_articles(
         pending = storage.pending_articles(session)
     if not pending:
         return GroupCounts(articles=0, new_groups=0, grown_groups=0)
-    pending.sort(key=lambda p: (p.published or p.fetched, p.fetched, p.id))
+    pending.sort(key=lambda p: placement_order(p.published, p.fetched, p.id))
     oldest = pending[0].published or pending[0].fetched
     since = oldest - timedelta(days=config.window_days)
     created_ids: set[int] = set()
@@ -188,8 +204,8 @@ def group_new_articles(
     merged = placed = 0
     with open_index(config, index_url) as index:
         with sessions.begin() as session:
-            _resign_stale(session, since, config)
-            _fill_index(session, index, since, config)
+            resigned = _resign_stale(session, since, config)
+            _fill_index(session, index, since, config, resigned)
             placer = Placer(config, storage.kept_apart(session))
         for start in range(0, len(pending), BATCH):
             ids = [p.id for p in pending[start : start + BATCH]]
@@ -256,12 +272,15 @@ def group_new_articles(
 def refresh_groups(session: Session, group_ids: Iterable[int], config: DedupeConfig) -> None:
     """Recompute origin, similarities, agency and each copy's changes for ``group_ids``.
 
-    A copy's changes against the origin are recomputed only when the origin
-    changed or none are stored, so a group that grows by one costs one comparison.
+    A copy's changes against the origin are recomputed only when none are
+    stored or they were found against another origin, so a group that grows by
+    one costs one comparison. A group left with no article is marked empty.
     """
+    group_ids = set(group_ids)
     members: dict[int, list[storage.MemberRow]] = defaultdict(list)
     for row in storage.group_members(session, group_ids):
         members[row.group_id].append(row)
+    storage.clear_groups(session, group_ids - members.keys())
     scheme = config.signature_scheme
     plans = []
     needed: set[int] = set()
@@ -286,7 +305,8 @@ def refresh_groups(session: Session, group_ids: Iterable[int], config: DedupeCon
         explain = [
             r.article_id
             for r in rows
-            if r.article_id != origin and (r.stored_origin_id != origin or not r.has_changes)
+            if r.article_id != origin
+            and (r.changes is None or r.changes.get("origin_id") != origin)
         ]
         if explain:
             needed |= {origin, *explain}
@@ -304,7 +324,11 @@ def refresh_groups(session: Session, group_ids: Iterable[int], config: DedupeCon
             ):
                 # The summary line is stored too: readers of the database (the web
                 # pages) show it without dedupe.
-                changes[article_id] = {**found.as_dict(), "summary": found.summary()}
+                changes[article_id] = {
+                    **found.as_dict(),
+                    "summary": found.summary(),
+                    "origin_id": origin,
+                }
         origin_agency = next(r.agency for r in rows if r.article_id == origin)
         agency = majority_agency((r.agency for r in rows), prefer=origin_agency)
         updates.append(storage.GroupUpdate(group_id, origin, summary.similarity, agency, changes))

@@ -1,7 +1,9 @@
 """``wiredupe ingest``: articles from JSON lines or WARC files, then dedupe.
 
 JSON lines: one object per line with ``url`` and ``text`` or ``html`` required;
-``title``, ``source``, ``published``, ``author``, ``language`` optional. A bad line
+``title``, ``source``, ``published``, ``fetched``, ``author``, ``language`` optional
+(``fetched``, when the page was fetched, defaults to now: an undated article is
+matched against articles published within the window of that time). A bad line
 is reported with its file and line number and skipped; the rest of the file goes
 on. WARC files (``.warc``, ``.warc.gz``) go through the same extraction as crawled
 pages, so Common Crawl News files can be ingested as they are.
@@ -34,7 +36,7 @@ from extract import (
     parse_timestamp,
 )
 from flows.errors import BadLine, InputError
-from flows.grouping import GroupCounts, group_new_articles
+from flows.grouping import GroupCounts, group_new_articles, open_index
 from flows.stages import (
     StoreCounts,
     boilerplate_memory,
@@ -102,6 +104,7 @@ def _record_to_outcome(record: Any, fetched: datetime) -> Article | Rejected:
         raise BadLine("'text' or 'html' is required")
     source = _optional_str(record, "source") or (urlsplit(url).hostname or "").removeprefix("www.")
     published = _parse_time(record.get("published"), "published")
+    fetched = _parse_time(record.get("fetched"), "fetched") or fetched
     try:
         canonical = canonical_url(url)
     except InvalidUrl as exc:
@@ -207,11 +210,16 @@ def ingest_files(
     Raises:
         InputError: a file is missing (checked before anything is stored).
         storage.DatabaseUnavailable: the database cannot be opened.
+        dedupe.IndexUnavailable: the Redis index cannot be reached.
     """
     paths = list(paths)
     for path in paths:
         if not path.is_file():
             raise InputError(f"no such file: {path}")
+    # The index is checked before anything is stored: a night that cannot group
+    # would leave its articles for the next pass.
+    with open_index(dedupe, index_url):
+        pass
     with open_store(db_url) as sessions:
         summary = IngestSummary()
 

@@ -50,6 +50,7 @@ __all__ = [
     "article_texts",
     "articles_by_source",
     "boilerplate",
+    "clear_groups",
     "count_articles",
     "create_groups",
     "export_articles",
@@ -108,6 +109,7 @@ def _now() -> datetime:
 # (the ORM's bulk UPDATE would need whole primary-key rows).
 _ARTICLES = cast(Table, Article.__table__)
 _GROUPS = cast(Table, StoryGroup.__table__)
+_SIGNATURES = cast(Table, ArticleSignature.__table__)
 
 # Characters no text column can hold: NUL (PostgreSQL refuses it) and lone
 # surrogates (not encodable as UTF-8); both occur in scraped input.
@@ -136,10 +138,12 @@ def insert_articles(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict
             value["language"] = value["language"][:LANGUAGE_LENGTH]
     dialect = session.get_bind().dialect.name
     upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # The Core table, not the ORM entity: a plain executemany skips the ORM's
+    # bulk-insert bookkeeping (a third of the cost of a night's inserts).
     stmt = (
-        upsert(Article)
+        upsert(_ARTICLES)
         .on_conflict_do_nothing(index_elements=["url"])
-        .returning(Article.url, Article.id, sort_by_parameter_order=True)
+        .returning(_ARTICLES.c.url, _ARTICLES.c.id, sort_by_parameter_order=True)
     )
     stored_at = _now()
     # One multi-row INSERT per batch ("insertmanyvalues"): RETURNING reports only
@@ -355,7 +359,7 @@ def add_signatures(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
     for chunk in _chunks(row["article_id"] for row in rows):
         session.execute(delete(ArticleSignature).where(ArticleSignature.article_id.in_(chunk)))
     # One executemany INSERT: a night's signatures are tens of thousands of rows.
-    session.execute(insert(ArticleSignature), [dict(row) for row in rows])
+    session.execute(insert(_SIGNATURES), [dict(row) for row in rows])
 
 
 class MemberRow(NamedTuple):
@@ -370,10 +374,8 @@ class MemberRow(NamedTuple):
     shingles: int | None
     words: int | None
     scheme: str | None
-    # The group's origin as stored before this refresh, and whether this copy's
-    # changes against it are stored: they are recomputed only when either changes.
-    stored_origin_id: int | None
-    has_changes: bool
+    # What this copy changed against its origin, as stored (with that origin's id).
+    changes: dict[str, Any] | None
 
 
 def group_members(session: Session, group_ids: Iterable[int]) -> list[MemberRow]:
@@ -391,11 +393,9 @@ def group_members(session: Session, group_ids: Iterable[int]) -> list[MemberRow]
                 ArticleSignature.shingles,
                 ArticleSignature.words,
                 ArticleSignature.scheme,
-                StoryGroup.origin_article_id,
-                Article.changes.is_not(None),
+                Article.changes,
             )
             .outerjoin(ArticleSignature, ArticleSignature.article_id == Article.id)
-            .join(StoryGroup, StoryGroup.id == Article.group_id)
             .where(Article.group_id.in_(chunk))
             .order_by(Article.id)
         )
@@ -522,6 +522,24 @@ def update_groups(session: Session, updates: Sequence[GroupUpdate]) -> None:
     )
 
 
+def clear_groups(session: Session, group_ids: Iterable[int]) -> None:
+    """Mark groups that lost all their articles (to a move or a split) as empty."""
+    for chunk in _chunks(group_ids):
+        session.execute(
+            update(StoryGroup)
+            .where(StoryGroup.id.in_(chunk))
+            .values(
+                size=0,
+                origin_article_id=None,
+                title=None,
+                agency=None,
+                first_published=None,
+                last_published=None,
+                updated_at=_now(),
+            )
+        )
+
+
 def merge_groups(session: Session, merges: Sequence[tuple[int, int]]) -> None:
     """Move the articles of each absorbed group (first) into the surviving one (second).
 
@@ -573,7 +591,9 @@ def kept_apart(session: Session) -> list[tuple[int, int]]:
     """Return the pairs of groups people have kept apart (split or moved between).
 
     Corrections are replayed in order: a split or a move keeps its two groups
-    apart, a later merge of the two by a person lifts that.
+    apart, a later merge of the two by a person lifts that. Each group is then
+    followed through later merges (by a night or a person) to the group its
+    articles are in now, so a decision outlives the ids it was made on.
     """
     pairs: set[frozenset[int]] = set()
     query = select(GroupCorrection).order_by(GroupCorrection.id)
@@ -585,7 +605,23 @@ def kept_apart(session: Session) -> list[tuple[int, int]]:
             pairs.add(pair)
         elif c.kind == "merge":
             pairs.discard(pair)
-    return sorted(tuple(sorted(p)) for p in pairs if len(p) == 2)  # type: ignore[misc]
+    if not pairs:
+        return []
+    query_merged = select(StoryGroup.id, StoryGroup.merged_into).where(
+        StoryGroup.merged_into.is_not(None)
+    )
+    merged: dict[int, int] = {
+        group_id: into for group_id, into in session.execute(query_merged) if into is not None
+    }
+
+    def live(group_id: int) -> int:
+        seen = {group_id}
+        while (group_id := merged.get(group_id, group_id)) not in seen:
+            seen.add(group_id)
+        return group_id
+
+    resolved = {frozenset(live(g) for g in pair) for pair in pairs}
+    return sorted((min(p), max(p)) for p in resolved if len(p) == 2)
 
 
 def group_article_ids(session: Session, group_id: int) -> list[int]:

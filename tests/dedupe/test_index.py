@@ -246,7 +246,7 @@ def test_bad_settings_are_refused(num_perm: int, params: tuple[int, int]) -> Non
     ],
 )
 def test_malformed_urls_are_refused(url: str) -> None:
-    with pytest.raises(DedupeConfigError, match="redis://"):
+    with pytest.raises(DedupeConfigError, match=r"expected .memory. or redis\[s\]://"):
         CandidateIndex(num_perm=NUM_PERM, params=PARAMS, seed=SEED, url=url)
 
 

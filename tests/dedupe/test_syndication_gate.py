@@ -2,7 +2,9 @@
 
 The floors are in ``grouping_floor.json``, a little under what the current defaults
 score. The full benchmark (rendered pages, extraction, the baseline, the error
-breakdown) is ``benchmarks/grouping.py``.
+breakdown) is ``benchmarks/grouping.py``. The sample is grouped in one batch in
+memory (``assign_groups``); the batched placement the nights use is checked to give
+the same groups in ``tests/flows/test_grouping_flow.py``.
 """
 
 from __future__ import annotations
@@ -99,7 +101,8 @@ def test_records_are_accepted_by_ingest(corpus: list[LabelledArticle], tmp_path:
     errors: list[object] = []
     articles = list(read_jsonl(path, errors.append))
     assert not errors
-    assert [a.title for a in articles] == [a.title for a in corpus[:40]]
+    assert [getattr(a, "title", None) for a in articles] == [a.title for a in corpus[:40]]
+    assert [getattr(a, "source", None) for a in articles] == [a.source for a in corpus[:40]]
 
 
 def test_scale_corpus_streams_the_asked_number_of_articles() -> None:

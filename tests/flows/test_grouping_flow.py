@@ -35,11 +35,17 @@ def _edited(text: str, seed: int) -> str:
     return "\n".join(" ".join(w for w in p.split(" ") if rng.random() > 0.03) for p in paragraphs)
 
 
-def _night(tmp_path: Path, db: str, articles: list[dict[str, str]], lsh: str = "memory") -> None:
+def _night(
+    tmp_path: Path,
+    db: str,
+    articles: list[dict[str, str]],
+    lsh: str = "memory",
+    config: DedupeConfig = CFG,
+) -> None:
     path = tmp_path / f"night-{uuid.uuid4().hex[:8]}.jsonl"
     path.write_text("\n".join(json.dumps(a) for a in articles) + "\n", encoding="utf-8")
     errors: list[object] = []
-    ingest_files([path], db_url=db, dedupe=CFG, on_error=errors.append, index_url=lsh)
+    ingest_files([path], db_url=db, dedupe=config, on_error=errors.append, index_url=lsh)
     assert errors == []
 
 
@@ -122,6 +128,66 @@ def test_moves_and_merges_are_respected_by_later_nights(
         merge_groups(sessions, groups["b"], [target], CFG)
 
 
+def test_a_split_outlives_a_later_merge_of_its_group(
+    tmp_path: Path, db_url: str, sessions: sessionmaker[Session]
+) -> None:
+    seeds = seed_texts()
+    _night(
+        tmp_path,
+        db_url,
+        [
+            _article("wire", seeds["004"], 6),
+            _article("copy", seeds["000"], 9),
+            _article("rewrite", seeds["001"], 7),
+        ],
+    )
+    groups = _groups(sessions)
+    split = split_group(sessions, groups["wire"], [_ids(sessions)["copy"]], CFG)
+    # The split-off copy's group is then merged into the rewrite's group.
+    merge_groups(sessions, groups["rewrite"], [split], CFG)
+    with sessions() as s:
+        assert storage.kept_apart(s) == [tuple(sorted((groups["wire"], groups["rewrite"])))]
+    # A new copy of the dispatch matches wire and copy: the two groups stay apart.
+    _night(tmp_path, db_url, [_article("third", _edited(seeds["004"], 1), 8, day=22)])
+    after = _groups(sessions)
+    assert after["wire"] != after["copy"] == after["rewrite"] == groups["rewrite"]
+
+
+def test_a_moved_copy_is_explained_against_its_new_origin_and_empty_groups_hide(
+    tmp_path: Path, db_url: str, sessions: sessionmaker[Session]
+) -> None:
+    seeds = seed_texts()
+    night = [_article("wire", seeds["004"], 6), _article("other", seeds["002"], 7)]
+    _night(tmp_path, db_url, night)
+    groups, ids = _groups(sessions), _ids(sessions)
+    move_articles(sessions, [ids["other"]], groups["wire"], CFG)
+    with sessions() as s:
+        records = {r["source"]: r for r in storage.export_articles(s, with_text=False)}
+        listed = [g["id"] for g in storage.list_groups(s)]
+        emptied = storage.get_group(s, groups["other"])
+    assert records["other"]["group_id"] == groups["wire"]
+    assert records["other"]["changes"]["origin_id"] == ids["wire"]
+    assert records["wire"]["changes"] is None
+    assert listed == [groups["wire"]]
+    assert emptied["size"] == 0 and emptied["articles"] == [] and emptied["origin"] is None
+
+
+def test_a_night_in_many_batches_groups_as_one_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeds = seed_texts()
+    night = [_article(f"s{n}", seeds[n], int(n) + 6) for n in sorted(seeds)]
+    night += [_article(f"e{i}", _edited(seeds["004"], i), 12 + i) for i in range(3)]
+    one = f"sqlite:///{tmp_path / 'one.db'}"
+    _night(tmp_path, one, night)
+    monkeypatch.setattr("flows.grouping.BATCH", 2)
+    many = f"sqlite:///{tmp_path / 'many.db'}"
+    _night(tmp_path, many, night)
+    with open_store(one) as a, open_store(many) as b:
+        assert _groups(a) == _groups(b)
+        assert len(set(_groups(a).values())) == 4  # the dispatch, and the three rewrites
+
+
 def test_each_copy_says_what_it_changed(
     tmp_path: Path, db_url: str, sessions: sessionmaker[Session]
 ) -> None:
@@ -181,5 +247,46 @@ def test_the_redis_index_gives_the_same_groups_and_ages_out(tmp_path: Path) -> N
         with open_index(CFG, redis) as index:
             assert index.persistent and index.keys() == {ids["late"]}
     finally:
-        with open_index(CFG, redis) as index:
-            index.remove_many(index.keys())
+        _drop_redis_keys(basename)
+
+
+def _drop_redis_keys(prefix: str) -> None:
+    import redis as redis_client
+
+    assert REDIS_URL is not None
+    client = redis_client.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(match=f"{prefix}*"):
+        client.delete(key)
+    client.close()
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="Redis tests need WIREDUPE_TEST_REDIS_URL (CI sets it)")
+def test_the_redis_index_is_rebuilt_from_the_database_when_short_or_stale(tmp_path: Path) -> None:
+    seeds = seed_texts()
+    basename = f"wiredupe-test-{uuid.uuid4().hex[:8]}"
+    redis = f"{REDIS_URL}?basename={basename}"
+    other = DedupeConfig(shingle_size=4)
+    try:
+        results = []
+        for lsh in ("memory", redis):
+            db = f"sqlite:///{tmp_path / (lsh[:5] + '-rebuilt.db')}"
+            _night(tmp_path, db, [_article("wire", seeds["004"], 6, day=1)], lsh)
+            if lsh != "memory":
+                # A crash between a commit and the index update, or a flushed Redis.
+                with open_index(CFG, lsh) as index:
+                    index.remove_many(index.keys())
+            _night(tmp_path, db, [_article("copy", seeds["000"], 6, day=3)], lsh)
+            # New settings: stored signatures are re-signed, the index replaced.
+            night3 = [_article("third", _edited(seeds["004"], 4), 6, day=4)]
+            _night(tmp_path, db, night3, lsh, config=other)
+            with open_store(db) as sessions:
+                results.append(_groups(sessions))
+                ids = _ids(sessions)
+            if lsh != "memory":
+                with open_index(other, lsh) as index:
+                    assert index.keys() == set(ids.values())
+        memory, with_redis = results
+        assert memory["wire"] == memory["copy"] == memory["third"]
+        assert with_redis["wire"] == with_redis["copy"] == with_redis["third"]
+    finally:
+        _drop_redis_keys(basename)

@@ -229,21 +229,21 @@ def test_window_signatures_and_runs(sessions: sessionmaker[Session]) -> None:
 
 def test_merges_and_corrections(sessions: sessionmaker[Session]) -> None:
     with sessions.begin() as s:
-        ids = list(storage.insert_articles(s, [_row(1), _row(2), _row(3)]).values())
-        a, b, c = storage.create_groups(s, 3)
-        storage.set_groups(s, {ids[0]: a, ids[1]: b, ids[2]: c})
-        storage.merge_groups(s, [(b, a)])
-        storage.merge_groups(s, [(a, c)])  # b was merged into a: it now leads to c
-        storage.record_correction(s, "split", c, b, [ids[1]], "not the same story")
-        storage.record_correction(s, "move", a, c, [ids[0]])
-        storage.record_correction(s, "merge", c, a, [ids[0]])
+        ids = list(storage.insert_articles(s, [_row(1), _row(2), _row(3), _row(4)]).values())
+        a, b, c, d = storage.create_groups(s, 4)
+        storage.set_groups(s, {ids[0]: a, ids[1]: b, ids[2]: c, ids[3]: d})
+        storage.record_correction(s, "split", a, b, [ids[1]], "not the same story")
+        storage.record_correction(s, "move", c, d, [ids[3]])
+        storage.record_correction(s, "merge", d, c, [ids[2]])  # lifts the move's pair
+        storage.merge_groups(s, [(b, d)])
+        storage.merge_groups(s, [(d, c)])  # b was merged into d: it now leads to c
     with sessions() as s:
-        assert storage.article_groups(s, ids) == {ids[0]: c, ids[1]: c, ids[2]: c}
+        assert storage.article_groups(s, ids) == {ids[0]: a, ids[1]: c, ids[2]: c, ids[3]: c}
         assert storage.resolve_group(s, b) == c and storage.resolve_group(s, c) == c
         record = storage.get_group(s, b)
-        assert record["id"] == c and record["merged_from"] == [a, b]
-        # The split keeps b and c apart; the move's pair was lifted by the later merge.
-        assert storage.kept_apart(s) == [tuple(sorted((b, c)))]
+        assert record["id"] == c and record["merged_from"] == [b, d]
+        # The split still keeps a apart from where b's article went.
+        assert storage.kept_apart(s) == [(a, c)]
         with pytest.raises(storage.UnknownGroup):
             storage.resolve_group(s, 999)
 
