@@ -163,12 +163,30 @@ def _baseline(window: Path | None, night: Path) -> Measure:
     return measure(args)
 
 
+def _drop_index(url: str) -> None:
+    """Delete the benchmark's Redis index (every key under its basename)."""
+    import redis
+
+    from dedupe import DedupeConfig
+    from flows.grouping import open_index
+
+    with open_index(DedupeConfig(), url) as index:
+        basename = (index.basename or b"").decode()
+    client = redis.Redis.from_url(url.split("?")[0])
+    for key in client.scan_iter(match=f"{basename}*", count=10_000):
+        client.unlink(key)
+    client.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--window", type=int, default=300_000)
     parser.add_argument("--night", type=int, default=10_000)
-    parser.add_argument("--redis", help="also time the night with this Redis index URL")
+    parser.add_argument(
+        "--redis",
+        help="also time the night with this Redis index URL (its keys are deleted afterwards)",
+    )
     parser.add_argument("--skip-ingest", action="store_true")
     parser.add_argument("--skip-night", action="store_true")
     parser.add_argument("--baseline", type=Path, help=argparse.SUPPRESS)
@@ -222,6 +240,8 @@ def main() -> None:
                     f"night {args.night:,} vs window {args.window:,}: wiredupe, Redis index: "
                     f"{redis.rate(args.night)}"
                 )
+            if args.redis:
+                _drop_index(args.redis)
             base = _baseline(window, night)
             print(
                 f"night {args.night:,} vs window {args.window:,}: baseline (LSH of the window "
