@@ -48,14 +48,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import re
 import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
@@ -69,7 +67,7 @@ from datasketch import MinHash, MinHashLSH
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from benchmarks.syndication import LabelledArticle, labelled_corpus
+from benchmarks.syndication import LabelledArticle, labelled_corpus, process_map
 from dedupe import DedupeConfig, GroupingScore, NewArticle, assign_groups, score_grouping
 from extract import Article, NoArticleText, UndecodablePage, extract_article, extract_warc
 from extract.scoring import score_page
@@ -157,15 +155,7 @@ def _extract_page(job: tuple[str, str, str, str]) -> str | None:
 def extract_pages(articles: Sequence[LabelledArticle], workers: int) -> dict[str, str | None]:
     """Each rendered page through ``extract_article``; None where it finds no article."""
     jobs = [(a.id, a.url, a.source, a.html or "") for a in articles]
-    if workers > 1:
-        method = (
-            "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        )
-        context = multiprocessing.get_context(method)
-        with ProcessPoolExecutor(workers, mp_context=context) as executor:
-            texts = list(executor.map(_extract_page, jobs, chunksize=16))
-    else:
-        texts = [_extract_page(job) for job in jobs]
+    texts = process_map(_extract_page, jobs, workers)
     return {a.id: text for a, text in zip(articles, texts, strict=True)}
 
 

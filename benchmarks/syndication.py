@@ -78,13 +78,13 @@ import re
 import sys
 import time
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -1256,16 +1256,22 @@ def render_pages(
         )
         for a in articles
     ]
-    if workers > 1:
-        method = (
-            "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        )
-        context = multiprocessing.get_context(method)
-        with ProcessPoolExecutor(workers, mp_context=context) as executor:
-            pages = list(executor.map(_render_page, jobs, chunksize=16))
-    else:
-        pages = [_render_page(job) for job in jobs]
+    pages = process_map(_render_page, jobs, workers)
     return [replace(a, html=page) for a, page in zip(articles, pages, strict=True)]
+
+
+_J = TypeVar("_J")
+_R = TypeVar("_R")
+
+
+def process_map(func: Callable[[_J], _R], jobs: Sequence[_J], workers: int) -> list[_R]:
+    """``map(func, jobs)`` over ``workers`` processes (forkserver where there is one)."""
+    if workers <= 1:
+        return [func(job) for job in jobs]
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    with ProcessPoolExecutor(workers, mp_context=context) as executor:
+        return list(executor.map(func, jobs, chunksize=16))
 
 
 @functools.cache

@@ -434,35 +434,34 @@ class GroupUpdate:
     changes: Mapping[int, Mapping[str, Any] | None] = field(default_factory=dict)
 
 
+def _set_per_article(
+    session: Session, column: str, values: Mapping[int, Any], type_: Any = None
+) -> None:
+    """Set ``column`` of each article (key) to its value, in one executemany UPDATE."""
+    if not values:
+        return
+    session.execute(
+        update(_ARTICLES)
+        .where(_ARTICLES.c.id == bindparam("article_id"))
+        .values({column: bindparam("value", type_=type_)}),
+        [{"article_id": article_id, "value": value} for article_id, value in values.items()],
+    )
+
+
 def update_groups(session: Session, updates: Sequence[GroupUpdate]) -> None:
     """Write origins, similarities, changes and agencies; recount sizes and date ranges."""
     if not updates:
         return
-    articles, groups = _ARTICLES, _GROUPS
-    similarities = [
-        {"article_id": article_id, "value": value}
-        for u in updates
-        for article_id, value in u.similarity.items()
-    ]
-    if similarities:
-        session.execute(
-            update(articles)
-            .where(articles.c.id == bindparam("article_id"))
-            .values(similarity=bindparam("value")),
-            similarities,
-        )
-    changes = [
-        {"article_id": article_id, "value": dict(value) if value is not None else None}
-        for u in updates
-        for article_id, value in u.changes.items()
-    ]
-    if changes:
-        session.execute(
-            update(articles)
-            .where(articles.c.id == bindparam("article_id"))
-            .values(changes=bindparam("value", type_=JSON)),
-            changes,
-        )
+    groups = _GROUPS
+    _set_per_article(
+        session, "similarity", {a: v for u in updates for a, v in u.similarity.items()}
+    )
+    _set_per_article(
+        session,
+        "changes",
+        {a: dict(v) if v is not None else None for u in updates for a, v in u.changes.items()},
+        JSON,
+    )
     ids = [u.group_id for u in updates]
     # min() and max() keep the column's type: the dates come back aware, in UTC.
     derived: dict[int, tuple[int, datetime | None, datetime | None]] = {}
