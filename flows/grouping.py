@@ -11,9 +11,9 @@ flight: its articles stay ungrouped and the next pass places them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -29,6 +29,7 @@ from dedupe import (
     NewGroup,
     Placer,
     Signature,
+    SignedArticle,
     WindowArticle,
     explain_copies,
     from_bytes,
@@ -118,7 +119,7 @@ def _resign_stale(session: Session, since: datetime, config: DedupeConfig) -> li
     stale = storage.stale_signature_ids(session, since, config.signature_scheme)
     if not stale:
         return []
-    texts = storage.article_texts(session, stale)
+    texts = list(storage.article_texts(session, stale).values())
     signatures = sign_texts((t.text for t in texts), config)
     storage.add_signatures(
         session,
@@ -199,9 +200,7 @@ def group_new_articles(
     pending.sort(key=lambda p: placement_order(p.published, p.fetched, p.id))
     oldest = pending[0].published or pending[0].fetched
     since = oldest - timedelta(days=config.window_days)
-    created_ids: set[int] = set()
-    touched_ids: set[int] = set()
-    merged = placed = 0
+    counts = _Counts()
     with open_index(config, index_url) as index:
         with sessions.begin() as session:
             resigned = _resign_stale(session, since, config)
@@ -210,44 +209,7 @@ def group_new_articles(
         for start in range(0, len(pending), BATCH):
             ids = [p.id for p in pending[start : start + BATCH]]
             with sessions.begin() as session:
-                texts = storage.ungrouped_texts(session, ids)
-                signed = sign_articles(
-                    (NewArticle(t.id, t.text, t.published, t.fetched) for t in texts), config
-                )
-                past = index.query_many([s.signature.index_values(config) for s in signed])
-                wanted = {key for keys in past for key in keys if not placer.knows(key)}
-                window = {
-                    row.article_id: WindowArticle(
-                        row.article_id, row.group_id, _signature(row, config), row.window_at
-                    )
-                    for row in storage.signatures_by_id(session, wanted)
-                    if row.scheme == config.signature_scheme
-                }
-                result = placer.place(signed, past, window)
-                new_keys = result.new_groups
-                created = dict(
-                    zip(new_keys, storage.create_groups(session, len(new_keys)), strict=True)
-                )
-                placer.bind(created)
-                # An absorbed group of this batch was never created; an existing one
-                # moves its articles to where the merges finally led.
-                db_merges = [
-                    (a, root)
-                    for a, _ in result.merges
-                    if isinstance(a, int) and isinstance(root := placer.group_of(a), int)
-                ]
-                storage.merge_groups(session, db_merges)
-                assignments = {
-                    article_id: created[g] if isinstance(g, NewGroup) else g
-                    for article_id, g in result.assignments.items()
-                }
-                storage.set_groups(session, assignments)
-                storage.add_signatures(
-                    session,
-                    _signature_rows(((s.article_id, s.at, s.signature) for s in signed), config),
-                )
-                touched = set(assignments.values()) | {b for _, b in db_merges}
-                refresh_groups(session, touched - {a for a, _ in db_merges}, config)
+                signed = _place_batch(session, ids, placer, index, config, counts)
             if index.persistent:
                 # After the commit: a crash in between leaves the index short, and the
                 # next night's reconciliation adds what it lacks.
@@ -257,20 +219,87 @@ def group_new_articles(
                         for s in signed
                     ]
                 )
-            created_ids |= set(created.values())
-            touched_ids |= touched
-            merged += len(db_merges)
-            placed += len(texts)
             if on_batch is not None:
                 on_batch(min(start + BATCH, len(pending)), len(pending))
-    grown = len(touched_ids - created_ids)
     return GroupCounts(
-        articles=placed, new_groups=len(created_ids), grown_groups=grown, merged_groups=merged
+        articles=counts.placed,
+        new_groups=len(counts.created),
+        grown_groups=len(counts.touched - counts.created),
+        merged_groups=counts.merged,
     )
 
 
-def refresh_groups(session: Session, group_ids: Iterable[int], config: DedupeConfig) -> None:
+@dataclass
+class _Counts:
+    """What the batches of one pass did, summed."""
+
+    placed: int = 0
+    merged: int = 0
+    created: set[int] = field(default_factory=set)
+    touched: set[int] = field(default_factory=set)
+
+
+def _place_batch(
+    session: Session,
+    ids: Sequence[int],
+    placer: Placer,
+    index: CandidateIndex,
+    config: DedupeConfig,
+    counts: _Counts,
+) -> list[SignedArticle]:
+    """Place the articles ``ids`` (in placement order) and store the result; return them signed."""
+    texts = storage.article_texts(session, ids, ungrouped=True)
+    signed = sign_articles(
+        (NewArticle(t.id, t.text, t.published, t.fetched) for t in texts.values()), config
+    )
+    past = index.query_many([s.signature.index_values(config) for s in signed])
+    wanted = {key for keys in past for key in keys if not placer.knows(key)}
+    window = {
+        row.article_id: WindowArticle(
+            row.article_id, row.group_id, _signature(row, config), row.window_at
+        )
+        for row in storage.signatures_by_id(session, wanted)
+        if row.scheme == config.signature_scheme
+    }
+    result = placer.place(signed, past, window)
+    created = dict(
+        zip(result.new_groups, storage.create_groups(session, len(result.new_groups)), strict=True)
+    )
+    placer.bind(created)
+    # An absorbed group of this batch was never created; an existing one moves its
+    # articles to where the merges finally led.
+    merges = [
+        (a, root)
+        for a, _ in result.merges
+        if isinstance(a, int) and isinstance(root := placer.group_of(a), int)
+    ]
+    storage.merge_groups(session, merges)
+    assignments = {
+        article_id: created[g] if isinstance(g, NewGroup) else g
+        for article_id, g in result.assignments.items()
+    }
+    storage.set_groups(session, assignments)
+    storage.add_signatures(
+        session, _signature_rows(((s.article_id, s.at, s.signature) for s in signed), config)
+    )
+    touched = set(assignments.values()) | {b for _, b in merges}
+    refresh_groups(session, touched | {a for a, _ in merges}, config, texts)
+    counts.placed += len(texts)
+    counts.merged += len(merges)
+    counts.created |= set(created.values())
+    counts.touched |= touched
+    return signed
+
+
+def refresh_groups(
+    session: Session,
+    group_ids: Iterable[int],
+    config: DedupeConfig,
+    texts: Mapping[int, storage.ArticleText] | None = None,
+) -> None:
     """Recompute origin, similarities, agency and each copy's changes for ``group_ids``.
+
+    ``texts``, the texts already read (a batch's new articles), are not read again.
 
     A copy's changes against the origin are recomputed only when none are
     stored or they were found against another origin, so a group that grows by
@@ -311,14 +340,15 @@ def refresh_groups(session: Session, group_ids: Iterable[int], config: DedupeCon
         if explain:
             needed |= {origin, *explain}
         plans.append((group_id, rows, summary, explain))
-    texts = storage.titled_texts(session, needed)
+    known = dict(texts or {})
+    known.update(storage.article_texts(session, needed - known.keys()))
     updates = []
     for group_id, rows, summary, explain in plans:
         origin = summary.origin_id
         changes: dict[int, dict[str, object] | None] = {origin: None}
         if explain:
-            o = texts[origin]
-            copies = [(texts[a].title, texts[a].text) for a in explain]
+            o = known[origin]
+            copies = [(known[a].title, known[a].text) for a in explain]
             for article_id, found in zip(
                 explain, explain_copies(o.title, o.text, copies), strict=True
             ):

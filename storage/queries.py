@@ -43,7 +43,6 @@ __all__ = [
     "MemberRow",
     "PendingArticle",
     "StoredSignature",
-    "TitledText",
     "add_boilerplate",
     "add_signatures",
     "article_groups",
@@ -73,8 +72,6 @@ __all__ = [
     "stale_signature_ids",
     "start_run",
     "stored_urls",
-    "titled_texts",
-    "ungrouped_texts",
     "update_groups",
     "window_ids",
     "window_signatures",
@@ -196,9 +193,10 @@ def pending_articles(session: Session) -> list[PendingArticle]:
 
 
 class ArticleText(NamedTuple):
-    """What dedupe needs of an article to sign it."""
+    """An article's title, text and times: what dedupe signs and explains."""
 
     id: int
+    title: str | None
     text: str
     published: datetime | None
     fetched: datetime
@@ -214,34 +212,25 @@ def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
         yield ordered[start : start + _IN_CHUNK]
 
 
-def ungrouped_texts(session: Session, ids: Iterable[int]) -> list[ArticleText]:
-    """Return the texts of those of ``ids`` that still have no group.
+def article_texts(
+    session: Session, ids: Iterable[int], *, ungrouped: bool = False
+) -> dict[int, ArticleText]:
+    """Return the texts of the articles ``ids``, by id.
 
-    On PostgreSQL the rows stay locked until the transaction ends, and rows
-    another transaction is grouping are skipped, so two concurrent passes never
-    place one article twice. (SQLite runs one writing transaction at a time.)
+    With ``ungrouped``, only those that still have no group, locked: on
+    PostgreSQL the rows stay locked until the transaction ends, and rows another
+    transaction is grouping are skipped, so two concurrent passes never place one
+    article twice. (SQLite runs one writing transaction at a time.)
     """
-    found: list[ArticleText] = []
+    found: dict[int, ArticleText] = {}
+    columns = (Article.id, Article.title, Article.text, Article.published, Article.fetched)
     for chunk in _chunks(ids):
-        rows = session.execute(
-            select(Article.id, Article.text, Article.published, Article.fetched)
-            .where(Article.id.in_(chunk), Article.group_id.is_(None))
-            .with_for_update(skip_locked=True, of=Article)
-        )
-        found.extend(ArticleText._make(row) for row in rows)
-    return found
-
-
-def article_texts(session: Session, ids: Iterable[int]) -> list[ArticleText]:
-    """Return the texts of the articles ``ids`` (to re-sign them)."""
-    found: list[ArticleText] = []
-    for chunk in _chunks(ids):
-        rows = session.execute(
-            select(Article.id, Article.text, Article.published, Article.fetched).where(
-                Article.id.in_(chunk)
+        query = select(*columns).where(Article.id.in_(chunk))
+        if ungrouped:
+            query = query.where(Article.group_id.is_(None)).with_for_update(
+                skip_locked=True, of=Article
             )
-        )
-        found.extend(ArticleText._make(row) for row in rows)
+        found.update((row.id, ArticleText._make(row)) for row in session.execute(query))
     return found
 
 
@@ -401,25 +390,6 @@ def group_members(session: Session, group_ids: Iterable[int]) -> list[MemberRow]
         )
         members.extend(MemberRow._make(row) for row in rows)
     return members
-
-
-class TitledText(NamedTuple):
-    """An article's title and text, to explain what a copy changed."""
-
-    id: int
-    title: str | None
-    text: str
-
-
-def titled_texts(session: Session, ids: Iterable[int]) -> dict[int, TitledText]:
-    """Return the titles and texts of the articles ``ids``."""
-    found: dict[int, TitledText] = {}
-    for chunk in _chunks(ids):
-        rows = session.execute(
-            select(Article.id, Article.title, Article.text).where(Article.id.in_(chunk))
-        )
-        found.update((row[0], TitledText._make(row)) for row in rows)
-    return found
 
 
 @dataclass(frozen=True)
