@@ -27,12 +27,13 @@ from dedupe.grouping import (
 )
 from dedupe.index import CandidateIndex, IndexUnavailable
 from dedupe.normalize import normalize_text, tokens
-from dedupe.shingle import WordHasher, shingle_hashes
+from dedupe.shingle import shingle_hashes, word_hashes
 from dedupe.signature import (
     Signature,
     estimate_containment,
     estimate_jaccard,
     from_bytes,
+    sign_normalized,
     sign_texts,
     to_bytes,
 )
@@ -57,7 +58,6 @@ __all__ = [
     "SignatureFormatError",
     "SignedArticle",
     "WindowArticle",
-    "WordHasher",
     "assign_groups",
     "detect_agency",
     "estimate_containment",
@@ -71,10 +71,12 @@ __all__ = [
     "score_grouping",
     "shingle_hashes",
     "sign_articles",
+    "sign_normalized",
     "sign_texts",
     "summarize_group",
     "to_bytes",
     "tokens",
     "verify",
     "window_index",
+    "word_hashes",
 ]

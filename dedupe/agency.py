@@ -46,6 +46,7 @@ _PATTERNS = (
     re.compile(r"(?i:with (?:inputs?|reporting) from\s+)(" + AGENCY_NAMES + r")\b"),
     re.compile(r"^\s*-?\s*(" + AGENCY_NAMES + r")\s*$", re.MULTILINE),  # a credit alone on its line
 )
+_SPELLINGS = tuple(spelling for spellings in _NAMES.values() for spelling in spellings)
 # In a byline, any agency named as a word is the credit ("AFP Staff Writers",
 # "Jane Doe, Associated Press").
 _BYLINE = re.compile(r"\b(" + AGENCY_NAMES + r")\b")
@@ -78,6 +79,10 @@ def detect_agency(
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     places = lines[:_HEAD_LINES] + lines[-_TAIL_LINES:] + ([title] if title else [])
     for line in places:
+        # Every pattern names an agency as spelt: most lines name none, and a
+        # substring search per spelling is cheaper than the patterns.
+        if not any(spelling in line for spelling in _SPELLINGS):
+            continue
         for pattern in _PATTERNS:
             match = pattern.search(line)
             if match:

@@ -10,7 +10,7 @@ __all__ = ["DedupeConfig"]
 
 # Bump when the way texts become signatures changes (normalisation, shingle hashing):
 # stored signatures of another version are re-signed from their text.
-SIGNATURE_VERSION = 2
+SIGNATURE_VERSION = 3
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -4,7 +4,9 @@ Both texts are normalised (:func:`~dedupe.normalize.normalize_text`), so
 datelines, agency credits, inserted "ADVERTISEMENT" / "Read more:" lines, case,
 quote and dash styles never count as changes. The two word sequences are then
 aligned with paragraph breaks ignored, so a copy that splits or merges
-paragraphs still keeps them:
+paragraphs still keeps them. For the alignment each distinct word is coded as
+one character, so a word sequence is a string and finding an n-gram or comparing
+two stretches of words is one string operation (C speed, not a Python loop):
 
 1. Runs: a run of equal words starts at a 4-word n-gram found in both texts
    and is extended as far as the words agree (comparing slices of doubling
@@ -12,13 +14,15 @@ paragraphs still keeps them:
    one is looked for close by: a few words on in both texts (a copy edit),
    then up to 100 words on in one of them (a paragraph put in or left out).
    Only when that fails (a moved paragraph, a long cut) is the copy's next
-   n-gram looked up in a map of all the origin's n-grams, preferring the
-   occurrence after the previous run; most copies never need the map.
+   n-gram looked up in the whole origin, preferring the occurrence after the
+   previous run: by searching the origin's text a few times, then in a map of
+   all the origin's n-grams; most copies never need the map.
 2. Gaps: between consecutive runs, the few words an edit left unmatched (an
    edit hides its neighbours from every n-gram) are aligned by a longest
-   common subsequence. Where the origin's side is long (cut text), the copy's
-   few words are aligned with its two ends, keeping only runs of two words or
-   more, or matched where they occur whole (a short paragraph).
+   common subsequence (its table computed a row at a time on bit vectors).
+   Where the origin's side is long (cut text), the copy's few words are
+   aligned with its two ends, keeping only runs of two words or more, or
+   matched where they occur whole (a short paragraph).
 3. Attribution: matched words are counted back into paragraphs, and each gap's
    unmatched words are counted as edits (see :class:`CopyChanges`).
 
@@ -29,13 +33,13 @@ per call; normalising the two texts is most of it.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
-from itertools import compress, count
+from itertools import accumulate, chain, compress, count, repeat
 from operator import ne
-from typing import NamedTuple
 
 from dedupe.normalize import normalize_text, tokens
 
@@ -70,7 +74,7 @@ _NEARBY = 8
 _REACH = 100
 # Whether words skipped that way are new is checked by searching the origin's
 # text at most this many times per call; then the n-gram index is built.
-_TEXT_SEARCHES = 32
+_TEXT_SEARCHES = 100
 # Cap on the word-by-word alignment work (table cells) of one call, so that a
 # pathological pair (ten words replaced in every twenty, over 20,000 words)
 # stays fast; an ordinary copy with a few dozen edits uses a few hundred.
@@ -158,11 +162,16 @@ class CopyChanges:
 
 @dataclass(frozen=True)
 class _Words:
-    """A normalised text as one word sequence and its paragraph boundaries."""
+    """A normalised text's words, one character per word, and its paragraph boundaries.
 
-    words: list[str]
-    # Start of each paragraph in ``words``, then len(words): paragraph p is
-    # words[starts[p]:starts[p + 1]]. Only lines with words are paragraphs.
+    Each distinct word of an origin has its own character (see :class:`_Origin`);
+    a copy's words that are not in the origin are all ``_NEW``, which the origin
+    never has, so they match nothing in it.
+    """
+
+    codes: str
+    # Start of each paragraph in ``codes``, then len(codes): paragraph p is
+    # codes[starts[p]:starts[p + 1]]. Only lines with words are paragraphs.
     starts: list[int]
 
     @property
@@ -173,67 +182,165 @@ class _Words:
         return bisect_right(self.starts, position) - 1
 
 
-class _Gap(NamedTuple):
-    """Unmatched stretches of both texts between two consecutive runs, in copy order.
+# Unmatched stretches of both texts between two consecutive runs, in copy order:
+# (a_start, a_end, b_start, b_end). A plain tuple: there is one per edit, and a
+# tuple is built several times faster than a named tuple or a dataclass.
+_Gap = tuple[int, int, int, int]
 
-    A named tuple rather than a frozen dataclass: there is one per edit, and a
-    tuple is built several times faster.
+
+def _is_word_char(char: str) -> bool:
+    """Return whether :func:`tokens` keeps ``char`` as (part of) a word."""
+    word = _WORD_CHARS.get(char)
+    if word is None:
+        word = _WORD_CHARS[char] = tokens(char) == [char]
+    return word
+
+
+# Which characters are word characters, as tokens() decides; filled on first sight.
+_WORD_CHARS: dict[str, bool] = {}
+# ASCII characters that are not word characters, except the paragraph break.
+_ASCII_BLANKS = "".join(c for c in map(chr, range(128)) if c != "\n" and not _is_word_char(c))
+# Blanks them in a str, and in UTF-8 bytes (where ASCII bytes are ASCII characters).
+_ASCII_TO_SPACE = str.maketrans(dict.fromkeys(_ASCII_BLANKS, " "))
+_BYTES_TO_SPACE = bytes.maketrans(_ASCII_BLANKS.encode(), b" " * len(_ASCII_BLANKS))
+_ASCII_BYTES = bytes(range(128))
+
+
+def _blank_non_words(text: str) -> str:
+    """Return ``text`` with every character that is not a word character or a line break as a space.
+
+    Splitting the result on white space gives the words :func:`tokens` gives
+    (runs of word characters), a line at a time, without a regex. A non-ASCII
+    text is blanked as UTF-8 bytes, where only ASCII characters have ASCII
+    bytes, after its few distinct non-ASCII non-word characters (a degree sign,
+    a euro sign, a soft hyphen) are replaced.
     """
-
-    a_start: int
-    a_end: int
-    b_start: int
-    b_end: int
-
-
-def _words(text: str) -> _Words:
-    """Return the words of ``text`` after normalisation, as :func:`tokens` splits them."""
-    normalized = normalize_text(text)
-    words: list[str] = []
-    starts = [0]
-    lines = [tokens(line) for line in normalized.split("\n")]
-    for line_words in lines:
-        if line_words:
-            words += line_words
-            starts.append(len(words))
-    return _Words(words, starts)
+    if text.isascii():
+        return text.translate(_ASCII_TO_SPACE)
+    # "surrogatepass": a stray surrogate is not a word character, and is replaced.
+    raw = text.encode("utf-8", "surrogatepass")
+    others = raw.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")
+    blanked = False
+    for char in set(others):
+        if not _is_word_char(char):
+            text, blanked = text.replace(char, " "), True
+    if blanked:
+        raw = text.encode("utf-8")
+    return raw.translate(_BYTES_TO_SPACE).decode("utf-8")
 
 
-def _run_length(a: Sequence[str], i: int, b: Sequence[str], j: int, known: int) -> int:
-    """Return how many words ``a[i:]`` and ``b[j:]`` share, the first ``known`` being equal."""
+def _lines(text: str, normalize: Callable[[str], str] = normalize_text) -> list[str]:
+    """Return the lines of ``text`` after normalisation, every non-word character a space.
+
+    ``line.split()`` gives a line's words as :func:`tokens` splits them.
+    """
+    return _blank_non_words(normalize(text)).split("\n")
+
+
+# The character of an origin word without one of its own (see _Origin) and of a
+# copy word that is not in the origin.
+_NONE, _NEW = "\x00", "\x01"
+# The first characters for an origin's words, made once: most texts need no more.
+_FIRST_END = 8192
+_FIRST_CHARS = tuple(map(chr, range(2, _FIRST_END)))
+
+
+def _code_chars() -> Iterator[str]:
+    """Yield the characters for an origin's words, in order.
+
+    All but ``_NONE``, ``_NEW`` and the surrogates, which text codecs refuse.
+    """
+    rest = chain(range(_FIRST_END, 0xD800), range(0xE000, sys.maxunicode + 1))
+    return chain(_FIRST_CHARS, map(chr, rest))
+
+
+class _Origin:
+    """An origin's title forms and words, worked out once for all its copies."""
+
+    def __init__(
+        self, title: str | None, text: str, normalize: Callable[[str], str] = normalize_text
+    ) -> None:
+        self.forms = _title_forms(title)
+        self._normalize = normalize
+        lines = _lines(text, normalize)
+        line_words = [line.split() for line in lines]
+        words = list(chain.from_iterable(line_words))
+        # One character per distinct word: that of its last place, written last.
+        # (Should a text have more words than there are characters, over a million,
+        # the words only further on are not told apart.)
+        self._codes = dict(zip(words, _code_chars(), strict=False))
+        codes = "".join(map(self._codes.get, words, repeat(_NONE)))
+        ends = list(accumulate(map(len, line_words)))
+        # Each line's characters, so that a copy's line that is one of the
+        # origin's (about half are) is coded without splitting it into words.
+        self._lines = {
+            line: codes[end - len(its_words) : end]
+            for line, its_words, end in zip(lines, line_words, ends, strict=True)
+        }
+        self.words = _Words(codes, [0, *sorted(set(ends) - {0})])
+
+    def code(self, text: str) -> _Words:
+        """Return a copy's words, coded with the origin's characters."""
+        known, code = self._lines, self._codes.get
+        parts = []
+        for line in _lines(text, self._normalize):
+            codes = known.get(line)
+            if codes is None:
+                codes = "".join(map(code, line.split(), repeat(_NEW)))
+            if codes:
+                parts.append(codes)
+        return _Words("".join(parts), [0, *accumulate(map(len, parts))])
+
+
+def _run_length(a: str, i: int, b: str, j: int, known: int) -> int:
+    """Return how many words ``a[i:]`` and ``b[j:]`` share, the first ``known`` being equal.
+
+    Stretches of growing length are compared; in the first that differs, the
+    first difference is the lowest set bit of the two stretches' code points
+    xor-ed as one integer each.
+    """
     limit = min(len(a) - i, len(b) - j)
-    length, step = known, 8
+    length, step = known, 64
     while length < limit:
         end = min(length + step, limit)
-        if a[i + length : i + end] == b[j + length : j + end]:
-            length, step = end, step * 2
-        elif end - length > 8:
-            step = (end - length) // 2
-        else:
-            while a[i + length] == b[j + length]:
-                length += 1
-            break
+        x, y = a[i + length : i + end], b[j + length : j + end]
+        if x != y:
+            diff = int.from_bytes(x.encode("utf-32-le"), "little") ^ int.from_bytes(
+                y.encode("utf-32-le"), "little"
+            )
+            return length + ((diff & -diff).bit_length() - 1) // 32
+        length, step = end, step * 4
     return length
 
 
 class _NGramIndex:
-    """Where each n-gram of the origin occurs, built on first use.
+    """Where each n-gram of the origin occurs, built when text searches run out.
 
     Most copies follow the origin closely enough that every run is found next
-    to the previous one, and the index is never built.
+    to the previous one, and the origin is never searched.
     """
 
-    def __init__(self, words: list[str]) -> None:
-        self._words = words
-        self._first: dict[tuple[str, ...], int] | None = None
-        self._text: str | None = None  # the words space-delimited, for one-off lookups
+    def __init__(self, text: str) -> None:
+        self._text = text  # the origin, one character per word
+        self._first: dict[str, int] | None = None
         self._searches = 0
         # Every position of the n-grams that occur more than once.
-        self._repeated: dict[tuple[str, ...], list[int]] = {}
+        self._repeated: dict[str, list[int]] = {}
 
-    def _build(self) -> dict[tuple[str, ...], int]:
-        words, k = self._words, _ANCHOR
-        grams = list(zip(*(words[s:] for s in range(k)), strict=False))
+    def _search_text(self) -> bool:
+        """Return whether to search the text rather than the index (a few times per call).
+
+        A search costs a pass over the text in C; building the index costs as
+        much as a few dozen of them.
+        """
+        if self._first is None and self._searches < _TEXT_SEARCHES:
+            self._searches += 1
+            return True
+        return False
+
+    def _build(self) -> dict[str, int]:
+        text, k = self._text, _ANCHOR
+        grams = [text[p : p + k] for p in range(len(text) - k + 1)]
         # zip over the reversed lists writes each n-gram's first position last.
         first = dict(zip(reversed(grams), range(len(grams) - 1, -1, -1), strict=True))
         if len(first) < len(grams):
@@ -250,23 +357,21 @@ class _NGramIndex:
         self._first = first
         return first
 
-    def contains(self, gram: Sequence[str]) -> bool:
-        """Return whether ``gram`` occurs in the origin.
-
-        The first few lookups search the origin's text instead of building the
-        index, which costs as much as a few dozen of them.
-        """
-        if self._first is None and self._searches < _TEXT_SEARCHES:
-            self._searches += 1
-            if self._text is None:
-                self._text = " " + " ".join(self._words) + " "
-            # Words have no spaces, so a word sequence is a space-delimited substring.
-            return " " + " ".join(gram) + " " in self._text
+    def contains(self, gram: str) -> bool:
+        """Return whether ``gram`` occurs in the origin."""
+        if self._search_text():
+            return gram in self._text
         first = self._first if self._first is not None else self._build()
-        return tuple(gram) in first
+        return gram in first
 
-    def find(self, gram: tuple[str, ...], after: int) -> int | None:
+    def find(self, gram: str, after: int) -> int | None:
         """Return where ``gram`` occurs, preferring the first place at or after ``after``."""
+        if self._search_text():
+            found = self._text.find(gram, after)
+            if found < 0 and after > 0:
+                # Else the first place, which is before ``after``.
+                found = self._text.find(gram, 0, after + len(gram) - 1)
+            return found if found >= 0 else None
         first = self._first if self._first is not None else self._build()
         position = first.get(gram)
         if position is None or position >= after or gram not in self._repeated:
@@ -276,26 +381,22 @@ class _NGramIndex:
         return positions[x] if x < len(positions) else position
 
 
-def _nearby_anchor(a: list[str], b: list[str], i: int, j: int) -> tuple[int, int] | None:
+def _nearby_anchor(a: str, b: str, i: int, j: int) -> tuple[int, int] | None:
     """Return the first anchor within a few words after ``a[i]`` and ``b[j]``, if any.
 
     This is where a copy edit leaves the texts: a word replaced, dropped or put
     in. Copy positions are tried in order, each against the origin window.
     """
     k = _ANCHOR
-    window = a[i : i + _NEARBY + k - 1]
-    starts = window[:_NEARBY]
-    for dj in range(min(_NEARBY, len(b) - j - k + 1)):
-        word = b[j + dj]
-        di = -1
-        for _ in range(starts.count(word)):
-            di = starts.index(word, di + 1)
-            if window[di : di + k] == b[j + dj : j + dj + k]:
-                return i + di, j + dj
+    window_end = i + _NEARBY + k - 1
+    for p in range(j, min(j + _NEARBY, len(b) - k + 1)):
+        found = a.find(b[p : p + k], i, window_end)
+        if found >= 0:
+            return found, p
     return None
 
 
-def _skip_anchor(x: list[str], i: int, y: list[str], j: int) -> int | None:
+def _skip_anchor(x: str, i: int, y: str, j: int) -> int | None:
     """Return the first ``p`` within reach after ``j`` where ``y[p:]`` starts with ``x[i:i+4]``.
 
     This is where a copy that put in (or left out) a paragraph continues: the
@@ -305,16 +406,11 @@ def _skip_anchor(x: list[str], i: int, y: list[str], j: int) -> int | None:
     probe = x[i : i + k]
     if len(probe) < k:
         return None
-    window = y[j : j + _REACH + k - 1]
-    p = -1
-    for _ in range(window.count(probe[0])):
-        p = window.index(probe[0], p + 1)
-        if window[p : p + k] == probe:
-            return j + p
-    return None
+    found = y.find(probe, j, j + _REACH + k - 1)
+    return found if found >= 0 else None
 
 
-def _anchor_runs(a: list[str], b: list[str]) -> list[tuple[int, int, int]]:
+def _anchor_runs(a: str, b: str) -> list[tuple[int, int, int]]:
     """Return maximal runs ``(i, j, length)`` with ``a[i:i+length] == b[j:j+length]``.
 
     Runs are found in copy order; each copy word is in at most one run. After a
@@ -334,17 +430,25 @@ def _anchor_runs(a: list[str], b: list[str]) -> list[tuple[int, int, int]]:
                 # Skipped copy words are never looked at again: skip them only when
                 # they are new (no origin run of 2k-1 words), not a paragraph moved
                 # up from further on or a phrase the origin repeats.
-                if not any(index.contains(b[p : p + k]) for p in range(j, put_in - k + 1, k)):
+                grams = (b[p : p + k] for p in range(j, put_in - k + 1, k))
+                if not any(_NEW not in gram and index.contains(gram) for gram in grams):
                     found = i, put_in
             elif left_out is not None:
                 # Skipped origin words are still found if the copy has them later.
                 found = left_out, j
         if found is None:
-            for j_next in range(j, len(b) - k + 1):
-                i_next = index.find(tuple(b[j_next : j_next + k]), i)
+            j_next = j
+            while j_next <= len(b) - k:
+                # An n-gram with a word the origin lacks is not looked up.
+                new = b.rfind(_NEW, j_next, j_next + k)
+                if new >= 0:
+                    j_next = new + 1
+                    continue
+                i_next = index.find(b[j_next : j_next + k], i)
                 if i_next is not None:
                     found = i_next, j_next
                     break
+                j_next += 1
             else:
                 break
         i, j = found
@@ -354,26 +458,46 @@ def _anchor_runs(a: list[str], b: list[str]) -> list[tuple[int, int, int]]:
     return runs
 
 
-def _lcs_pairs(x: Sequence[str], y: Sequence[str]) -> list[tuple[int, int]]:
-    """Return index pairs of one longest common subsequence of ``x`` and ``y``."""
+def _lcs_pairs(x: str, y: str) -> list[tuple[int, int]]:
+    """Return index pairs of one longest common subsequence of ``x`` and ``y``.
+
+    Of the longest ones, the one the textbook table gives, walked from the start:
+    a pair where the words are equal, else a step in ``x`` unless a step in
+    ``y`` keeps a longer common subsequence ahead. The table's rows are computed
+    as bit vectors (Allison and Dix; Hyyrö), a few integer operations a row.
+    """
     n, m = len(x), len(y)
     if n == 1:  # one word replaced by several, or the reverse: the common shapes
-        return [(0, y.index(x[0]))] if x[0] in y else []
+        return [(0, y.index(x))] if x in y else []
     if m == 1:
-        return [(x.index(y[0]), 0)] if y[0] in x else []
-    # table[i][j]: length of the longest common subsequence of x[i:] and y[j:].
-    table = [[0] * (m + 1) for _ in range(n + 1)]
-    for i in range(n - 1, -1, -1):
-        row, below, word = table[i], table[i + 1], x[i]
-        for j in range(m - 1, -1, -1):
-            row[j] = below[j + 1] + 1 if word == y[j] else max(below[j], row[j + 1])
+        return [(x.index(y), 0)] if y in x else []
+    # Bit q stands for y[m - 1 - q], so that rows[p] describes x[n - p:] against
+    # the suffixes of y: the length of the longest common subsequence of x[i:]
+    # and y[j:] is the number of zero bits among the lowest m - j of rows[n - i].
+    masks: dict[str, int] = {}
+    bit = 1 << m
+    for word in y:
+        bit >>= 1
+        masks[word] = masks.get(word, 0) | bit
+    full = (1 << m) - 1
+    row = full
+    rows = [row]
+    for word in reversed(x):
+        matched = row & masks.get(word, 0)
+        row = ((row + matched) | (row - matched)) & full
+        rows.append(row)
     pairs: list[tuple[int, int]] = []
     i = j = 0
     while i < n and j < m:
         if x[i] == y[j]:
             pairs.append((i, j))
             i, j = i + 1, j + 1
-        elif table[i + 1][j] >= table[i][j + 1]:
+            continue
+        rest = m - j  # words of y from j on
+        # Common subsequence ahead after a step in x, and after a step in y.
+        after_x = rest - (rows[n - i - 1] & ((1 << rest) - 1)).bit_count()
+        after_y = rest - 1 - (rows[n - i] & ((1 << (rest - 1)) - 1)).bit_count()
+        if after_x >= after_y:
             i += 1
         else:
             j += 1
@@ -399,8 +523,8 @@ def _segments(pairs: list[tuple[int, int]], least: int) -> list[tuple[int, int]]
 class _GapFiller:
     """Matches the words left between runs, within a budget per call."""
 
-    def __init__(self, origin: _Words, copy: _Words, a_hit: bytearray, b_hit: bytearray) -> None:
-        self._origin, self._copy = origin, copy
+    def __init__(self, a: str, b: str, copy: _Words, a_hit: bytearray, b_hit: bytearray) -> None:
+        self._a, self._b, self._copy = a, b, copy
         self._a_hit, self._b_hit = a_hit, b_hit
         self._cells = _GAP_CELLS
         self._searched = _GAP_SEARCH
@@ -414,11 +538,11 @@ class _GapFiller:
         if size > self._cells:
             return []
         self._cells -= size
-        return _lcs_pairs(self._origin.words[a0:a1], self._copy.words[b0:b1])
+        return _lcs_pairs(self._a[a0:a1], self._b[b0:b1])
 
     def fill(self, gap: _Gap) -> None:
         """Match what can be matched of ``gap``'s words."""
-        a, b, a_hit, b_hit = self._origin.words, self._copy.words, self._a_hit, self._b_hit
+        a, b, a_hit, b_hit = self._a, self._b, self._a_hit, self._b_hit
         a0, a1, b0, b1 = gap
         while a0 < a1 and b0 < b1 and a[a0] == b[b0]:
             a_hit[a0] = b_hit[b0] = 1
@@ -459,29 +583,25 @@ class _GapFiller:
         if not pieces or a1 - a0 > self._searched:
             return
         self._searched -= a1 - a0
-        # Words have no spaces, so a word sequence is a space-delimited substring.
-        haystack = " " + " ".join(self._origin.words[a0:a1]) + " "
-        at = 0
+        at = a0
         for start, end in pieces:
-            found = haystack.find(" " + " ".join(copy.words[start:end]) + " ", at)
-            if found >= 0:
-                i = a0 + haystack.count(" ", 0, found)
+            i = self._a.find(self._b[start:end], at, a1)
+            if i >= 0:
                 self._a_hit[i : i + end - start] = b_hit[start:end] = b"\x01" * (end - start)
-                at = found + 1
+                at = i + 1
 
 
-def _align(origin: _Words, copy: _Words) -> tuple[bytearray, bytearray, list[_Gap]]:
+def _align(a: str, b: str, copy: _Words) -> tuple[bytearray, bytearray, list[_Gap]]:
     """Return matched flags of both texts' words and the gaps between matched runs."""
-    a, b = origin.words, copy.words
     a_hit, b_hit = bytearray(len(a)), bytearray(len(b))
     gaps: list[_Gap] = []
     a_end = b_end = 0
     for i, j, length in [*_anchor_runs(a, b), (len(a), len(b), 0)]:
         # A run that goes back in the origin (a moved paragraph) leaves no origin gap.
-        gaps.append(_Gap(a_end, max(i, a_end), b_end, j))
+        gaps.append((a_end, max(i, a_end), b_end, j))
         a_hit[i : i + length] = b_hit[j : j + length] = b"\x01" * length
         a_end, b_end = i + length, j + length
-    filler = _GapFiller(origin, copy, a_hit, b_hit)
+    filler = _GapFiller(a, b, copy, a_hit, b_hit)
     for gap in gaps:
         filler.fill(gap)
     return a_hit, b_hit, gaps
@@ -528,11 +648,15 @@ def explain_copy(
         ...              "Markets fell Friday.\nADVERTISEMENT\nOur own line.").summary()
         '1 of 2 paragraphs kept (1 edited), 1 cut, 1 added; 50% of the origin'
     """
-    return _explain(_title_forms(origin_title), _words(origin_text), copy_title, copy_text)
+    return _explain(_Origin(origin_title, origin_text), copy_title, copy_text)
 
 
 def explain_copies(
-    origin_title: str | None, origin_text: str, copies: Iterable[tuple[str | None, str]]
+    origin_title: str | None,
+    origin_text: str,
+    copies: Iterable[tuple[str | None, str]],
+    *,
+    normalize: Callable[[str], str] = normalize_text,
 ) -> list[CopyChanges]:
     """Compare every copy of a story group with its origin, normalising the origin once.
 
@@ -540,24 +664,25 @@ def explain_copies(
         origin_title: the origin's title, or None when unknown.
         origin_text: the origin's text, one paragraph per line.
         copies: ``(title, text)`` of each copy.
+        normalize: :func:`~dedupe.normalize.normalize_text`, or a function that
+            returns what it returns (texts normalised already, when signing them).
 
     Returns:
         What :func:`explain_copy` returns for each copy, in order.
     """
-    forms, origin = _title_forms(origin_title), _words(origin_text)
-    return [_explain(forms, origin, title, text) for title, text in copies]
+    origin = _Origin(origin_title, origin_text, normalize)
+    return [_explain(origin, title, text) for title, text in copies]
 
 
-def _explain(
-    origin_forms: set[tuple[str, ...]], origin: _Words, copy_title: str | None, copy_text: str
-) -> CopyChanges:
-    copy_forms, copy = _title_forms(copy_title), _words(copy_text)
+def _explain(source: _Origin, copy_title: str | None, copy_text: str) -> CopyChanges:
+    copy_forms, origin, copy = _title_forms(copy_title), source.words, source.code(copy_text)
     # A new headline: both titles known, and no form of one is a form of the other.
-    headline_changed = bool(origin_forms and copy_forms) and origin_forms.isdisjoint(copy_forms)
-    a, b = origin.words, copy.words
+    headline_changed = bool(source.forms and copy_forms) and source.forms.isdisjoint(copy_forms)
+    # Equal codes are equal words: the origin has no "\x01".
+    a, b = origin.codes, copy.codes
     if a == b:
         return CopyChanges(headline_changed, origin.paragraphs, 0, 0, 0, 1.0, 0)
-    a_hit, b_hit, gaps = _align(origin, copy)
+    a_hit, b_hit, gaps = _align(a, b, copy)
 
     a_spans = list(zip(origin.starts, origin.starts[1:], strict=False))
     b_spans = list(zip(copy.starts, copy.starts[1:], strict=False))
@@ -577,21 +702,21 @@ def _explain(
     edited = [a_open.count(1, start, end) > 0 for start, end in a_spans]
 
     words_changed = 0
-    for gap in gaps:
-        removed = a_open.count(1, gap.a_start, gap.a_end)
-        inserted = b_open.count(1, gap.b_start, gap.b_end)
+    for a_start, a_end, b_start, b_end in gaps:
+        removed = a_open.count(1, a_start, a_end)
+        inserted = b_open.count(1, b_start, b_end)
         if not (removed or inserted):
             continue
         words_changed += max(removed, inserted)
-        a_open[gap.a_start : gap.a_end] = bytes(gap.a_end - gap.a_start)
+        a_open[a_start:a_end] = bytes(a_end - a_start)
         if inserted and a:
             # Words put in edit the origin paragraph they sit in within the copy:
             # the one before the gap, or the one after it for words in a copy
             # paragraph that starts in the gap.
-            for q in range(copy.paragraph_of(gap.b_start), copy.paragraph_of(gap.b_end - 1) + 1):
+            for q in range(copy.paragraph_of(b_start), copy.paragraph_of(b_end - 1) + 1):
                 start, end = copy.starts[q], copy.starts[q + 1]
-                if b_open.count(1, max(start, gap.b_start), min(end, gap.b_end)):
-                    position = gap.a_end if start >= gap.b_start else gap.a_start - 1
+                if b_open.count(1, max(start, b_start), min(end, b_end)):
+                    position = a_end if start >= b_start else a_start - 1
                     p = origin.paragraph_of(min(max(position, 0), len(a) - 1))
                     edited[p] = not cut[p]
 

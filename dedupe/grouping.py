@@ -20,17 +20,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from datasketch import MinHashLSH
+import numpy as np
 
 from dedupe.config import DedupeConfig
-from dedupe.index import CandidateIndex
+from dedupe.index import CandidateIndex, band_keys
 from dedupe.signature import (
     Signature,
     estimate_containment,
     estimate_jaccard,
-    lean_minhash,
+    sign_normalized,
     sign_texts,
 )
 
@@ -164,10 +164,22 @@ def _order_key(article: NewArticle) -> tuple[datetime, datetime, int]:
     return placement_order(article.published, article.fetched, article.article_id)
 
 
-def sign_articles(new: Iterable[NewArticle], config: DedupeConfig) -> list[SignedArticle]:
-    """Sign ``new`` and return them in placement order (published, fetched, id)."""
+def sign_articles(
+    new: Iterable[NewArticle],
+    config: DedupeConfig,
+    normalized: Mapping[int, str] | None = None,
+) -> list[SignedArticle]:
+    """Sign ``new`` and return them in placement order (published, fetched, id).
+
+    ``normalized``, when given, holds each article's text as
+    :func:`~dedupe.normalize.normalize_text` returned it, by article id (the
+    caller keeps it, to explain copies without normalising them again).
+    """
     ordered = sorted(new, key=_order_key)
-    signatures = sign_texts((a.text for a in ordered), config)
+    if normalized is None:
+        signatures = sign_texts((a.text for a in ordered), config)
+    else:
+        signatures = sign_normalized((normalized[a.article_id] for a in ordered), config)
     return [SignedArticle(a.article_id, a.at, s) for a, s in zip(ordered, signatures, strict=True)]
 
 
@@ -182,18 +194,20 @@ class Placer:
 
     def __init__(self, config: DedupeConfig, kept_apart: Iterable[tuple[int, int]] = ()) -> None:
         self._config = config
-        self._window = timedelta(days=config.window_days)
         self._kept_apart = {frozenset(pair) for pair in kept_apart if pair[0] != pair[1]}
-        # The night's own articles: an in-memory LSH index of them, and their
-        # signatures, times and groups.
-        # datasketch's MinHashLSH itself: one insert and one query per article, no
-        # aging, nothing kept after the night (CandidateIndex's batching and
-        # ledger are for the index of earlier nights).
-        self._tonight = MinHashLSH(
-            num_perm=config.index_perm, params=(config.lsh_bands, config.lsh_rows)
-        )
+        # The night's own articles by LSH bucket: for each band, bucket -> ids.
+        # The bands and buckets are datasketch's (MinHashLSH.hashranges, and
+        # band_keys); the tables are plain dicts because the night's index is
+        # only added to and looked up, never aged or removed from, where
+        # datasketch's storage classes cost four times as much per article.
+        rows = config.lsh_rows
+        self._hashranges = [(band * rows, (band + 1) * rows) for band in range(config.lsh_bands)]
+        self._tonight: list[dict[bytes, list[int]]] = [{} for _ in self._hashranges]
         # article id -> (signature, window time, group)
         self._known: dict[int, tuple[Signature, datetime, GroupRef]] = {}
+        # The signatures of the night's and the window's articles, stacked, to
+        # screen each article's candidates at once.
+        self._seen = _Screen(config)
         self._parent: dict[GroupRef, GroupRef] = {}  # merged group -> the group it joined
         self._next_key = 0
 
@@ -233,20 +247,28 @@ class Placer:
         """
         result = GroupingResult()
         cfg = self._config
-        for article, past_ids in zip(batch, past, strict=True):
+        for item in window.values():
+            self._seen.add(item.article_id, item.signature, item.at)
+        # Each article's bucket in each band, computed for the whole batch at once.
+        matrix = np.array([a.signature.index_values(cfg) for a in batch], dtype=np.uint32)
+        bands = band_keys(matrix.reshape(len(batch), cfg.index_perm), self._hashranges)
+        buckets = zip(*bands, strict=True)
+        for article, past_ids, its_buckets in zip(batch, past, buckets, strict=True):
             sig = article.signature
             # group -> (containment, jaccard, -member id) of its best verified member.
             best: dict[GroupRef, tuple[float, float, int]] = {}
-            lean = lean_minhash(sig.index_values(cfg), cfg.seed)
             if sig.words >= cfg.min_words:
-                tonight_ids = self._tonight.query(lean)
-                for key in sorted(set(past_ids).union(tonight_ids)):
+                placed: set[int] = set()
+                for table, bucket in zip(self._tonight, its_buckets, strict=True):
+                    members = table.get(bucket)
+                    if members:
+                        placed.update(members)
+                keys = sorted(placed.union(past_ids))
+                for key in self._seen.screen(keys, sig, article.at):
                     found = self._lookup(key, window)
                     if found is None:
                         continue
-                    other, at, group = found
-                    if abs(article.at - at) > self._window:
-                        continue
+                    other, _, group = found
                     match = verify(sig, other, cfg)
                     if match is None:
                         continue
@@ -268,7 +290,9 @@ class Placer:
             result.assignments[article.article_id] = group
             result.signatures[article.article_id] = sig
             self._known[article.article_id] = (sig, article.at, group)
-            self._tonight.insert(article.article_id, lean, check_duplication=False)
+            self._seen.add(article.article_id, sig, article.at)
+            for table, bucket in zip(self._tonight, its_buckets, strict=True):
+                table.setdefault(bucket, []).append(article.article_id)
         # Merges made later in the batch may have absorbed groups assigned earlier.
         result.assignments = {a: self.group_of(g) for a, g in result.assignments.items()}
         return result
@@ -317,6 +341,74 @@ class Placer:
             if roots == {a, b}:
                 return True
         return False
+
+
+class _Screen:
+    """The signatures a :class:`Placer` has seen, stacked to screen candidates together.
+
+    LSH at a low threshold proposes many candidates that share a few shingles by
+    chance (tens per article in a night of 100,000); comparing their hash values
+    one numpy row at a time would cost more than everything else in placing an
+    article. The screen applies the cheap necessary conditions of :func:`verify`
+    (words, estimated Jaccard) and the window to all candidates in one step;
+    the few that pass are verified as before.
+    """
+
+    def __init__(self, config: DedupeConfig) -> None:
+        self._config = config
+        self._window = timedelta(days=config.window_days) // _MICROSECOND
+        self._row: dict[int, int] = {}
+        self._values = np.empty((1024, config.num_perm), dtype=np.uint32)
+        self._words = np.empty(1024, dtype=np.int64)
+        self._at = np.empty(1024, dtype=np.int64)  # microseconds since the epoch
+
+    def add(self, article_id: int, signature: Signature, at: datetime) -> None:
+        """Remember an article's signature and window time (the first time it is seen)."""
+        if article_id in self._row:
+            return
+        row = len(self._row)
+        if row == len(self._words):
+            self._values = np.concatenate([self._values, np.empty_like(self._values)])
+            self._words = np.concatenate([self._words, np.empty_like(self._words)])
+            self._at = np.concatenate([self._at, np.empty_like(self._at)])
+        self._values[row] = signature.hashvalues
+        self._words[row] = signature.words
+        self._at[row] = _microseconds(at)
+        self._row[article_id] = row
+
+    def screen(self, keys: Sequence[int], signature: Signature, at: datetime) -> list[int]:
+        """Return the ``keys`` that may verify against ``signature``, in the given order.
+
+        Unknown keys are dropped, as are articles outside the window of ``at``,
+        with fewer than ``min_words`` words, or an estimated Jaccard similarity
+        under ``min_jaccard`` (computed exactly as :func:`estimate_jaccard` does).
+        """
+        known = [(key, row) for key in keys if (row := self._row.get(key)) is not None]
+        if not known:
+            return []
+        rows = np.fromiter((row for _, row in known), dtype=np.int64, count=len(known))
+        cfg = self._config
+        jaccard = np.count_nonzero(self._values[rows] == signature.hashvalues, axis=1) / len(
+            signature.hashvalues
+        )
+        when = _microseconds(at)
+        keep = (
+            (jaccard >= cfg.min_jaccard)
+            & (self._words[rows] >= cfg.min_words)
+            & (np.abs(self._at[rows] - when) <= self._window)
+        )
+        return [key for (key, _), ok in zip(known, keep.tolist(), strict=True) if ok]
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _microseconds(at: datetime) -> int:
+    """``at`` as whole microseconds since the epoch (naive times are UTC), exactly."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return (at - _EPOCH) // _MICROSECOND
 
 
 def _survival_key(group: GroupRef) -> tuple[int, int]:

@@ -38,10 +38,11 @@ and removes one id at a time (two round trips, plus one per band).
 :meth:`CandidateIndex.query_many` and :meth:`CandidateIndex.remove_many` instead
 batch every id into one pipeline per band (inserts go through datasketch's
 ``insertion_session``, which already does), so a night's round trips do not grow
-with its number of articles. This relies on datasketch 2.0 internals:
-``MinHashLSH.hashranges``, ``_H``, ``hashtables`` and ``keys``, and the storages'
-``getmany``, ``remove_val``, ``remove`` and ``empty_buffer`` (and ``_redis`` when
-closing).
+with its number of articles; and they compute the buckets of all rows at once
+(:func:`band_keys`, the bytes datasketch's ``_H`` makes one row at a time). This
+relies on datasketch 2.0 internals: ``MinHashLSH.hashranges``, ``hashtables``
+and ``keys``, its bucket format, and the storages' ``insert``, ``getmany``,
+``remove_val``, ``remove`` and ``empty_buffer`` (and ``_redis`` when closing).
 ``tests/dedupe/test_index.py`` checks the results against ``MinHashLSH.query``
 and checks that a removal leaves no key behind, on both backends.
 
@@ -71,14 +72,14 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 import redis
-from datasketch import LeanMinHash, MinHashLSH
+from datasketch import MinHashLSH
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.retry import Retry
 from redis.typing import EncodableT, FieldT
 
 from dedupe.errors import DedupeConfigError, DedupeError, SignatureFormatError
 
-__all__ = ["CandidateIndex", "IndexUnavailable"]
+__all__ = ["CandidateIndex", "IndexUnavailable", "band_keys"]
 
 _SCHEME = "affine32"  # the hash values' datasketch scheme; part of the stored format.
 # Bump when what is stored under a basename changes (id encoding, scheme), so that a
@@ -217,10 +218,15 @@ class CandidateIndex:
         with self._reachable():
             self._remove_bands(keys)
             self._ledger.put({key: when for key, (_, when) in latest.items()})
-            with self._lsh.insertion_session(buffer_size=_BUFFER_SIZE) as session:
-                for key, row in zip(keys, matrix, strict=True):
-                    minhash = LeanMinHash(seed=self._seed, hashvalues=row, scheme=_SCHEME)
-                    session.insert(key, minhash, check_duplication=False)
+            # What MinHashLSH.insert does per key (its buckets, then the key in each
+            # band's table), with every key's buckets computed at once.
+            bands = self._band_keys(matrix)
+            with self._lsh.insertion_session(buffer_size=_BUFFER_SIZE):
+                for key, key_buckets in zip(keys, zip(*bands, strict=True), strict=True):
+                    self._lsh.keys.insert(key, *key_buckets, buffer=True)
+                for table, band_buckets in zip(self._lsh.hashtables, bands, strict=True):
+                    for key, bucket in zip(keys, band_buckets, strict=True):
+                        table.insert(bucket, key, buffer=True)
 
     def query_many(self, values: Sequence[_HashValues]) -> list[set[int]]:
         """Return the candidate ids of each query, in order.
@@ -238,11 +244,13 @@ class CandidateIndex:
         matrix = self._matrix(values)
         found: list[set[bytes]] = [set() for _ in range(len(matrix))]
         with self._reachable():
-            for (start, end), table in zip(self._lsh.hashranges, self._lsh.hashtables, strict=True):
+            if self._lsh.is_empty():  # a first night, or an ingest into a new store
+                return [set() for _ in found]
+            for table, buckets in zip(self._lsh.hashtables, self._band_keys(matrix), strict=True):
                 # Queries that share a bucket share its lookup.
                 askers: dict[bytes, list[int]] = {}
-                for i, row in enumerate(matrix):
-                    askers.setdefault(self._lsh._H(row[start:end]), []).append(i)
+                for i, bucket in enumerate(buckets):
+                    askers.setdefault(bucket, []).append(i)
                 if not askers:
                     continue
                 buckets = list(askers)
@@ -329,6 +337,9 @@ class CandidateIndex:
             return np.empty((0, self._num_perm), dtype=np.uint32)
         return np.stack(values)
 
+    def _band_keys(self, matrix: _HashValues) -> list[list[bytes]]:
+        return band_keys(matrix, self._lsh.hashranges)
+
     def _remove_bands(self, keys: Sequence[bytes]) -> None:
         """Remove ``keys`` from datasketch's tables, a few round trips per band.
 
@@ -374,6 +385,26 @@ class CandidateIndex:
             yield
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as err:
             raise IndexUnavailable(self._url, err) from err
+
+
+def band_keys(matrix: _HashValues, hashranges: Sequence[tuple[int, int]]) -> list[list[bytes]]:
+    """Return, band by band, the LSH bucket of each row of ``matrix``.
+
+    A bucket is what datasketch's ``MinHashLSH`` computes for one minhash and
+    band (the band's hash values byte-swapped, as bytes: ``_H``), here for all
+    rows at once.
+
+    Args:
+        matrix: ``(n, num_perm)`` ``uint32`` hash values, one row per signature.
+        hashranges: each band's ``(start, end)`` (``MinHashLSH.hashranges``).
+    """
+    keys: list[list[bytes]] = []
+    for start, end in hashranges:
+        band = np.ascontiguousarray(matrix[:, start:end]).byteswap()
+        # One void item per row: its tolist() gives each row's bytes.
+        rows = band.view(np.dtype((np.void, band.strides[0]))).ravel()
+        keys.append(cast(list[bytes], rows.tolist()))
+    return keys
 
 
 @dataclass(frozen=True)

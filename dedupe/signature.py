@@ -9,6 +9,7 @@ the same thing on every machine.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,8 +18,8 @@ from datasketch import LeanMinHash, MinHash
 
 from dedupe.config import DedupeConfig
 from dedupe.errors import SignatureFormatError
-from dedupe.normalize import normalize_text, tokens
-from dedupe.shingle import WordHasher, shingle_hashes
+from dedupe.normalize import normalize_text
+from dedupe.shingle import shingle_hashes, word_hashes
 
 __all__ = [
     "SCHEME",
@@ -27,6 +28,7 @@ __all__ = [
     "estimate_jaccard",
     "from_bytes",
     "lean_minhash",
+    "sign_normalized",
     "sign_texts",
     "to_bytes",
 ]
@@ -48,11 +50,6 @@ class Signature:
         return self.hashvalues[: config.index_perm]
 
 
-def _identity(value: int) -> int:
-    """Shingles arrive already hashed (see :mod:`dedupe.shingle`)."""
-    return value
-
-
 def lean_minhash(values: np.ndarray, seed: int) -> LeanMinHash:
     """Return the datasketch ``LeanMinHash`` of stored hash values."""
     return LeanMinHash(seed=seed, hashvalues=values, scheme=SCHEME)
@@ -68,16 +65,24 @@ def sign_texts(texts: Iterable[str], config: DedupeConfig) -> list[Signature]:
     Returns:
         One :class:`Signature` per text, in order.
     """
+    return sign_normalized(map(normalize_text, texts), config)
+
+
+def sign_normalized(texts: Iterable[str], config: DedupeConfig) -> list[Signature]:
+    """:func:`sign_texts` for texts that :func:`~dedupe.normalize.normalize_text` returned."""
     # One MinHash holds the permutations; each text's is a copy of it (what
     # MinHash.bulk does), fed all its shingle hashes at once with update_batch.
+    # Shingles arrive hashed (dedupe.shingle): the hash function is the identity
+    # (operator.index, a C function, as update_batch calls it once per shingle).
     # Texts are shingled one at a time: a night's shingle sets together would
     # take gigabytes, while a signature is 512 bytes.
-    empty = MinHash(num_perm=config.num_perm, seed=config.seed, scheme=SCHEME, hashfunc=_identity)
-    hasher = WordHasher()
+    empty = MinHash(
+        num_perm=config.num_perm, seed=config.seed, scheme=SCHEME, hashfunc=operator.index
+    )
     signatures = []
     for text in texts:
-        words = tokens(normalize_text(text))
-        shingles = shingle_hashes(hasher(words), config.shingle_size)
+        words = word_hashes(text)
+        shingles = shingle_hashes(words, config.shingle_size)
         minhash = empty.copy()
         # MinHash keeps minima, so the order of a set's shingles does not matter.
         # (A list, not an array: update_batch iterates it in Python.)

@@ -34,6 +34,7 @@ from dedupe import (
     explain_copies,
     from_bytes,
     majority_agency,
+    normalize_text,
     placement_order,
     sign_articles,
     sign_texts,
@@ -42,6 +43,7 @@ from dedupe import (
     window_index,
 )
 from flows.errors import CorrectionError
+from flows.stages import fewer_collections
 
 __all__ = [
     "GroupCounts",
@@ -201,7 +203,7 @@ def group_new_articles(
     oldest = pending[0].published or pending[0].fetched
     since = oldest - timedelta(days=config.window_days)
     counts = _Counts()
-    with open_index(config, index_url) as index:
+    with open_index(config, index_url) as index, fewer_collections():
         with sessions.begin() as session:
             resigned = _resign_stale(session, since, config)
             _fill_index(session, index, since, config, resigned)
@@ -249,8 +251,12 @@ def _place_batch(
 ) -> list[SignedArticle]:
     """Place the articles ``ids`` (in placement order) and store the result; return them signed."""
     texts = storage.article_texts(session, ids, ungrouped=True)
+    # Normalised once, for signing and for explaining the copies among them.
+    normalized = {t.id: normalize_text(t.text) for t in texts.values()}
     signed = sign_articles(
-        (NewArticle(t.id, t.text, t.published, t.fetched) for t in texts.values()), config
+        (NewArticle(t.id, t.text, t.published, t.fetched) for t in texts.values()),
+        config,
+        normalized,
     )
     past = index.query_many([s.signature.index_values(config) for s in signed])
     wanted = {key for keys in past for key in keys if not placer.knows(key)}
@@ -283,7 +289,7 @@ def _place_batch(
         session, _signature_rows(((s.article_id, s.at, s.signature) for s in signed), config)
     )
     touched = set(assignments.values()) | {b for _, b in merges}
-    refresh_groups(session, touched | {a for a, _ in merges}, config, texts)
+    refresh_groups(session, touched | {a for a, _ in merges}, config, texts, normalized)
     counts.placed += len(texts)
     counts.merged += len(merges)
     counts.created |= set(created.values())
@@ -296,10 +302,12 @@ def refresh_groups(
     group_ids: Iterable[int],
     config: DedupeConfig,
     texts: Mapping[int, storage.ArticleText] | None = None,
+    normalized: Mapping[int, str] | None = None,
 ) -> None:
     """Recompute origin, similarities, agency and each copy's changes for ``group_ids``.
 
-    ``texts``, the texts already read (a batch's new articles), are not read again.
+    ``texts``, the texts already read (a batch's new articles), are not read again;
+    nor are those in ``normalized`` (by article id) normalised again.
 
     A copy's changes against the origin are recomputed only when none are
     stored or they were found against another origin, so a group that grows by
@@ -343,6 +351,7 @@ def refresh_groups(
     known = dict(texts or {})
     known.update(storage.article_texts(session, needed - known.keys()))
     updates = []
+    normalize = _normalizer({known[a].text: n for a, n in (normalized or {}).items()})
     for group_id, rows, summary, explain in plans:
         origin = summary.origin_id
         changes: dict[int, dict[str, object] | None] = {origin: None}
@@ -350,7 +359,7 @@ def refresh_groups(
             o = known[origin]
             copies = [(known[a].title, known[a].text) for a in explain]
             for article_id, found in zip(
-                explain, explain_copies(o.title, o.text, copies), strict=True
+                explain, explain_copies(o.title, o.text, copies, normalize=normalize), strict=True
             ):
                 # The summary line is stored too: readers of the database (the web
                 # pages) show it without dedupe.
@@ -363,6 +372,16 @@ def refresh_groups(
         agency = majority_agency((r.agency for r in rows), prefer=origin_agency)
         updates.append(storage.GroupUpdate(group_id, origin, summary.similarity, agency, changes))
     storage.update_groups(session, updates)
+
+
+def _normalizer(done: Mapping[str, str]) -> Callable[[str], str]:
+    """Return ``normalize_text``, answering from ``done`` (text -> normalised) when it can."""
+
+    def normalize(text: str) -> str:
+        found = done.get(text)
+        return normalize_text(text) if found is None else found
+
+    return normalize
 
 
 def _existing_group(session: Session, group_id: int) -> int:

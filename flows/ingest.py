@@ -41,6 +41,7 @@ from flows.stages import (
     StoreCounts,
     boilerplate_memory,
     extraction_processes,
+    fewer_collections,
     open_store,
     store_extracted,
 )
@@ -236,6 +237,7 @@ def ingest_files(
             with (
                 boilerplate_memory(sessions, None) as memory,
                 extraction_processes(processes) as pool,
+                fewer_collections(),
             ):
                 for path in paths:
                     try:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import JSON, Select, Table, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Select, Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, defer
 
@@ -113,9 +113,27 @@ _SIGNATURES = cast(Table, ArticleSignature.__table__)
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
+def _clean(value: str) -> str:
+    """Return ``value`` without the characters no text column can hold.
+
+    Most values hold none, and the checks below find that without a regular
+    expression (whose scan of an article's text costs ten times as much):
+    ``isascii`` is a flag CPython keeps on every string, UTF-8 encoding fails
+    on lone surrogates only, and a NUL is found in the encoded bytes by memchr.
+    """
+    if value.isascii():
+        return value.replace("\x00", "") if "\x00" in value else value
+    try:
+        if b"\x00" not in value.encode("utf-8"):
+            return value
+    except UnicodeEncodeError:
+        pass
+    return _UNSTORABLE.sub("", value)
+
+
 def _storable(row: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
     """Return the ``fields`` of ``row`` with unstorable characters removed from strings."""
-    return {k: _UNSTORABLE.sub("", v) if isinstance(v := row.get(k), str) else v for k in fields}
+    return {k: _clean(v) if isinstance(v := row.get(k), str) else v for k in fields}
 
 
 def insert_articles(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
@@ -129,10 +147,14 @@ def insert_articles(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict
     """
     if not rows:
         return {}
-    values = [_storable(row, _ARTICLE_FIELDS) for row in rows]
-    for value in values:
-        if value.get("language"):
+    stored_at = _now()
+    values = []
+    for row in rows:
+        value = _storable(row, _ARTICLE_FIELDS)
+        if value["language"]:
             value["language"] = value["language"][:LANGUAGE_LENGTH]
+        value["stored_at"] = stored_at
+        values.append(value)
     dialect = session.get_bind().dialect.name
     upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # The Core table, not the ORM entity: a plain executemany skips the ORM's
@@ -140,12 +162,13 @@ def insert_articles(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict
     stmt = (
         upsert(_ARTICLES)
         .on_conflict_do_nothing(index_elements=["url"])
-        .returning(_ARTICLES.c.url, _ARTICLES.c.id, sort_by_parameter_order=True)
+        .returning(_ARTICLES.c.url, _ARTICLES.c.id)
     )
-    stored_at = _now()
-    # One multi-row INSERT per batch ("insertmanyvalues"): RETURNING reports only
-    # the rows really inserted, on SQLite and PostgreSQL alike.
-    result = session.execute(stmt, [{**v, "stored_at": stored_at} for v in values])
+    # Multi-row INSERTs ("insertmanyvalues", up to 1,000 rows each): RETURNING
+    # reports only the rows really inserted, on SQLite and PostgreSQL alike. Each
+    # comes with its URL, so the order of the returned rows does not matter; asking
+    # for parameter order would make SQLite insert (and round-trip) row by row.
+    result = session.execute(stmt, values)
     return {url: article_id for url, article_id in result}
 
 
@@ -316,11 +339,17 @@ def stale_signature_ids(session: Session, since: datetime, scheme: str) -> list[
 
 def create_groups(session: Session, count: int) -> list[int]:
     """Create ``count`` empty groups and return their ids, in creation order."""
+    if count <= 0:
+        return []
     now = _now()
-    groups = [StoryGroup(created_at=now, updated_at=now, size=0) for _ in range(count)]
-    session.add_all(groups)
-    session.flush()
-    return [g.id for g in groups]
+    # One executemany INSERT ... RETURNING (multi-row on SQLite and PostgreSQL),
+    # not ORM objects. The rows are all alike, so sorting the returned ids gives
+    # the creation order whatever order the database returns them in.
+    result = session.execute(
+        insert(_GROUPS).returning(_GROUPS.c.id),
+        [{"created_at": now, "updated_at": now, "size": 0} for _ in range(count)],
+    )
+    return sorted(result.scalars())
 
 
 def set_groups(session: Session, assignments: Mapping[int, int]) -> None:
@@ -404,18 +433,35 @@ class GroupUpdate:
     changes: Mapping[int, Mapping[str, Any] | None] = field(default_factory=dict)
 
 
-def _set_per_article(
-    session: Session, column: str, values: Mapping[int, Any], type_: Any = None
-) -> None:
-    """Set ``column`` of each article (key) to its value, in one executemany UPDATE."""
-    if not values:
-        return
-    session.execute(
-        update(_ARTICLES)
-        .where(_ARTICLES.c.id == bindparam("article_id"))
-        .values({column: bindparam("value", type_=type_)}),
-        [{"article_id": article_id, "value": value} for article_id, value in values.items()],
-    )
+def _set_per_article(session: Session, values: Mapping[str, Mapping[int, Any]]) -> None:
+    """Set columns of articles: ``values`` maps a column to {article id: value}.
+
+    Articles given the same columns share one executemany UPDATE, so an article
+    whose similarity and changes are both set is written once, not twice (on
+    SQLite an UPDATE rewrites the whole row, text included).
+    """
+    # One parameter row per article: "article_id", then "v_<column>" for each column
+    # set (a bound parameter may not take a column's own name in a SET clause).
+    params: dict[int, dict[str, Any]] = {}
+    for column, by_article in values.items():
+        key = f"v_{column}"
+        for article_id, value in by_article.items():
+            row = params.get(article_id)
+            if row is None:
+                params[article_id] = {"article_id": article_id, key: value}
+            else:
+                row[key] = value
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row in params.values():
+        by_columns[tuple(row)].append(row)
+    for keys, rows in by_columns.items():
+        columns = [key.removeprefix("v_") for key in keys[1:]]
+        session.execute(
+            update(_ARTICLES)
+            .where(_ARTICLES.c.id == bindparam("article_id"))
+            .values({c: bindparam(f"v_{c}", type_=_ARTICLES.c[c].type) for c in columns}),
+            rows,
+        )
 
 
 def update_groups(session: Session, updates: Sequence[GroupUpdate]) -> None:
@@ -424,13 +470,13 @@ def update_groups(session: Session, updates: Sequence[GroupUpdate]) -> None:
         return
     groups = _GROUPS
     _set_per_article(
-        session, "similarity", {a: v for u in updates for a, v in u.similarity.items()}
-    )
-    _set_per_article(
         session,
-        "changes",
-        {a: dict(v) if v is not None else None for u in updates for a, v in u.changes.items()},
-        JSON,
+        {
+            "similarity": {a: v for u in updates for a, v in u.similarity.items()},
+            "changes": {
+                a: dict(v) if v is not None else None for u in updates for a, v in u.changes.items()
+            },
+        },
     )
     ids = [u.group_id for u in updates]
     # min() and max() keep the column's type: the dates come back aware, in UTC.

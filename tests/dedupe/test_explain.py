@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dedupe.explain import CopyChanges, _words, explain_copies, explain_copy
+from dedupe.explain import CopyChanges, _lines, explain_copies, explain_copy
 from dedupe.normalize import normalize_text, tokens
 from tests.conftest import seed_texts
 
@@ -278,11 +278,37 @@ def test_as_dict_is_json_ready_in_field_order() -> None:
 
 
 def test_words_match_the_normalize_tokens() -> None:
-    # explain.py splits ASCII text itself (faster); it must give the words tokens() gives.
+    # explain.py splits text itself (faster); it must give the words tokens() gives.
     for row in truth_rows():
         text = row["text"]
         expected = [w for line in normalize_text(text).splitlines() for w in tokens(line)]
-        assert _words(text).words == expected
+        assert [w for line in _lines(text) for w in line.split()] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Plain ASCII, with snake_case and 3.5% (points).\nSecond line!",
+        "Prices rose 5°C and €12 or £3; co\u00adoperation, na\u00efve caf\u00e9.",
+        "Zürich – Straße\u2060(x²) ½ 東京都 ĳ ﬁ\n\u0915\u094d\u0937 a\u0301b",
+        "مرحبا بالعالم\u200f! שלום… ‹quoted› ⇥ tab",
+        "stray \ud800 surrogate\n\n\u3000ideographic space",
+    ],
+)
+def test_words_match_the_normalize_tokens_on_unusual_characters(text: str) -> None:
+    expected = [tokens(line) for line in normalize_text(text).split("\n")]
+    assert [line.split() for line in _lines(text)] == expected
+
+
+def test_copy_of_a_very_long_origin_is_explained(paragraphs: list[str]) -> None:
+    # Over 60,000 distinct words: more than the characters made once for coding
+    # words, and past the surrogates, which are not used.
+    words = [f"w{i}" for i in range(60_000)]
+    origin = " ".join(words)
+    copy = " ".join([*words[:59_000], "changed", *words[59_001:]])
+    assert explain_copy(None, origin, None, copy) == CopyChanges(
+        False, 0, 1, 0, 0, round(59_999 / 60_000, 3), 1
+    )
 
 
 def test_long_and_pathological_texts_stay_fast(paragraphs: list[str]) -> None:

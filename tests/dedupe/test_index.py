@@ -129,8 +129,10 @@ def test_copies_find_their_original_and_unrelated_texts_find_nothing(
 
 
 def test_query_many_equals_datasketch_query_per_item(index: CandidateIndex) -> None:
-    # query_many computes band buckets with MinHashLSH internals (hashranges, _H,
-    # hashtables); a datasketch upgrade that changes them must fail here.
+    # insert_many and query_many compute band buckets themselves, for all rows at
+    # once, and use MinHashLSH's tables (hashranges, keys, hashtables): datasketch's
+    # own query must find what insert_many put in, and agree with query_many. A
+    # datasketch upgrade that changes its buckets must fail here.
     index.insert_many(_items(EVERYTHING))
     queries = [*EVERYTHING.values(), *COPIES.values()]
     leans = [LeanMinHash(seed=SEED, hashvalues=v, scheme="affine32") for v in queries]
@@ -153,6 +155,8 @@ def test_query_many_equals_datasketch_query_per_item(index: CandidateIndex) -> N
         for key, values in EVERYTHING.items():
             reference.insert(key, LeanMinHash(seed=SEED, hashvalues=values, scheme="affine32"))
         expected = [set(reference.query(lean)) for lean in leans]
+        own = index._lsh  # the memory index's MinHashLSH, queried the datasketch way
+        assert [{int(k) for k in own.query(lean)} for lean in leans] == expected
     assert index.query_many(queries) == expected
     assert sum(len(c) for c in expected) > len(EVERYTHING), "copies should add candidates"
 
