@@ -76,8 +76,7 @@ def detect_agency(
         name = _LOOKUP.get(match.group(1).casefold()) if match else None
         if name:
             return AgencyCredit(agency=name, evidence=f"byline: {byline[:200]}")
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    places = lines[:_HEAD_LINES] + lines[-_TAIL_LINES:] + ([title] if title else [])
+    places = _edge_lines(text) + ([title] if title else [])
     for line in places:
         # Every pattern names an agency as spelt: most lines name none, and a
         # substring search per spelling is cheaper than the patterns.
@@ -90,6 +89,29 @@ def detect_agency(
                 if name:
                     return AgencyCredit(agency=name, evidence=line[:200])
     return None
+
+
+def _edge_lines(text: str) -> list[str]:
+    """Return the first and the last non-empty lines of ``text``, stripped.
+
+    The same as ``nonempty[:_HEAD_LINES] + nonempty[-_TAIL_LINES:]`` over all the
+    stripped non-empty lines (overlapping in a short text), without going over
+    every line of a long one.
+    """
+    lines = text.splitlines()
+    head: list[str] = []
+    for line in lines:
+        if stripped := line.strip():
+            head.append(stripped)
+            if len(head) == _HEAD_LINES:
+                break
+    tail: list[str] = []
+    for line in reversed(lines):
+        if stripped := line.strip():
+            tail.append(stripped)
+            if len(tail) == _TAIL_LINES:
+                break
+    return head + tail[::-1]
 
 
 def majority_agency(agencies: Iterable[str | None], prefer: str | None = None) -> str | None:

@@ -86,7 +86,10 @@ def normalize_text(text: str) -> str:
         'markets fell. advertisement'
     """
     if not text.isascii():
-        text = _fold(unicodedata.normalize("NFKC", text))
+        # Most texts are in NFKC already, and the check is cheaper than normalising.
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
+        text = _fold(text)
     kept: list[str] = []
     for raw in text.splitlines():
         line = raw.strip()

@@ -81,7 +81,7 @@ _POWERS = _Powers()
 
 def _word_mask(points: np.ndarray) -> np.ndarray:
     r"""Which code points are word characters (``\w``)."""
-    word = _ASCII_WORD[np.minimum(points, 128)]
+    word = _ASCII_WORD.take(points, mode="clip")  # code points past 127: index 128
     high = np.flatnonzero(points >= 128)
     if len(high) > _FEW:
         # Many characters outside ASCII (another script): ask about each distinct one.

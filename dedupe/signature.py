@@ -70,20 +70,21 @@ def sign_texts(texts: Iterable[str], config: DedupeConfig) -> list[Signature]:
 
 def sign_normalized(texts: Iterable[str], config: DedupeConfig) -> list[Signature]:
     """:func:`sign_texts` for texts that :func:`~dedupe.normalize.normalize_text` returned."""
-    # One MinHash holds the permutations; each text's is a copy of it (what
-    # MinHash.bulk does), fed all its shingle hashes at once with update_batch.
-    # Shingles arrive hashed (dedupe.shingle): the hash function is the identity
-    # (operator.index, a C function, as update_batch calls it once per shingle).
-    # Texts are shingled one at a time: a night's shingle sets together would
-    # take gigabytes, while a signature is 512 bytes.
-    empty = MinHash(
+    # One MinHash holds the permutations; for each text it is cleared and fed all
+    # the text's shingle hashes at once with update_batch (clearing is cheaper
+    # than the copy MinHash.bulk makes per text, and each text's hash values are
+    # a new array). Shingles arrive hashed (dedupe.shingle): the hash function is
+    # the identity (operator.index, a C function, as update_batch calls it once
+    # per shingle). Texts are shingled one at a time: a night's shingle sets
+    # together would take gigabytes, while a signature is 512 bytes.
+    minhash = MinHash(
         num_perm=config.num_perm, seed=config.seed, scheme=SCHEME, hashfunc=operator.index
     )
     signatures = []
     for text in texts:
         words = word_hashes(text)
         shingles = shingle_hashes(words, config.shingle_size)
-        minhash = empty.copy()
+        minhash.clear()
         # MinHash keeps minima, so the order of a set's shingles does not matter.
         # (A list, not an array: update_batch iterates it in Python.)
         minhash.update_batch(shingles.tolist())

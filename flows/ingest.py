@@ -97,13 +97,13 @@ def _record_to_outcome(record: Any, fetched: datetime) -> Article | Rejected:
     if not isinstance(record, dict):
         raise BadLine(f"expected a JSON object, got {type(record).__name__}")
     url = _optional_str(record, "url")
-    if not url or urlsplit(url).scheme not in ("http", "https"):
+    if not url or (parts := urlsplit(url)).scheme not in ("http", "https"):
         raise BadLine("'url' is required and must be an http(s) URL")
     text = _optional_str(record, "text")
     html = _optional_str(record, "html")
     if not text and not html:
         raise BadLine("'text' or 'html' is required")
-    source = _optional_str(record, "source") or (urlsplit(url).hostname or "").removeprefix("www.")
+    source = _optional_str(record, "source") or (parts.hostname or "").removeprefix("www.")
     published = _parse_time(record.get("published"), "published")
     fetched = _parse_time(record.get("fetched"), "fetched") or fetched
     try:

@@ -201,6 +201,11 @@ def test_agency_detection_and_majority() -> None:
     assert majority_agency(["AFP", None, "Reuters", "AFP"]) == "AFP"
     assert majority_agency(["AP", "Reuters"], prefer="Reuters") == "Reuters"
     assert majority_agency([None, None]) is None
+    # Only the head (three lines) and the tail (two) are searched, blank lines skipped.
+    middle = "Lead.\n\nTwo.\nThree.\nFOUR (AFP) - in the middle.\nFive.\n\nSix.\n"
+    assert detect_agency(middle) is None
+    assert detect_agency(middle.replace("Three.", "THREE (AFP) - x")).agency == "AFP"
+    assert detect_agency(middle + "\n© Reuters\n\n").agency == "Reuters"
 
 
 def test_grouping_scores() -> None:
