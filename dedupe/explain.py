@@ -41,7 +41,7 @@ from dataclasses import asdict, dataclass
 from itertools import accumulate, chain, compress, count, repeat
 from operator import ne
 
-from dedupe.normalize import normalize_text, tokens
+from dedupe.normalize import is_word_char, normalize_text, tokens
 
 __all__ = ["CopyChanges", "explain_copies", "explain_copy"]
 
@@ -188,18 +188,8 @@ class _Words:
 _Gap = tuple[int, int, int, int]
 
 
-def _is_word_char(char: str) -> bool:
-    """Return whether :func:`tokens` keeps ``char`` as (part of) a word."""
-    word = _WORD_CHARS.get(char)
-    if word is None:
-        word = _WORD_CHARS[char] = tokens(char) == [char]
-    return word
-
-
-# Which characters are word characters, as tokens() decides; filled on first sight.
-_WORD_CHARS: dict[str, bool] = {}
 # ASCII characters that are not word characters, except the paragraph break.
-_ASCII_BLANKS = "".join(c for c in map(chr, range(128)) if c != "\n" and not _is_word_char(c))
+_ASCII_BLANKS = "".join(c for c in map(chr, range(128)) if c != "\n" and not is_word_char(c))
 # Blanks them in a str, and in UTF-8 bytes (where ASCII bytes are ASCII characters).
 _ASCII_TO_SPACE = str.maketrans(dict.fromkeys(_ASCII_BLANKS, " "))
 _BYTES_TO_SPACE = bytes.maketrans(_ASCII_BLANKS.encode(), b" " * len(_ASCII_BLANKS))
@@ -222,7 +212,7 @@ def _blank_non_words(text: str) -> str:
     others = raw.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")
     blanked = False
     for char in set(others):
-        if not _is_word_char(char):
+        if not is_word_char(char):
             text, blanked = text.replace(char, " "), True
     if blanked:
         raw = text.encode("utf-8")

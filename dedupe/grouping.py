@@ -151,12 +151,17 @@ def placement_order(
 
 
 def window_index(config: DedupeConfig, url: str | None = None) -> CandidateIndex:
-    """Return the LSH index of earlier nights' articles for ``config`` (see ``CandidateIndex``)."""
+    """Return the LSH index of earlier nights' articles for ``config`` (see ``CandidateIndex``).
+
+    A Redis index without a chosen ``?basename=`` is named after the LSH settings
+    and the signature scheme, so that other settings never share an index.
+    """
     return CandidateIndex(
         num_perm=config.index_perm,
         params=(config.lsh_bands, config.lsh_rows),
         seed=config.seed,
         url=url,
+        signatures=config.signature_scheme,
     )
 
 
@@ -203,8 +208,8 @@ class Placer:
         rows = config.lsh_rows
         self._hashranges = [(band * rows, (band + 1) * rows) for band in range(config.lsh_bands)]
         self._tonight: list[dict[bytes, list[int]]] = [{} for _ in self._hashranges]
-        # article id -> (signature, window time, group)
-        self._known: dict[int, tuple[Signature, datetime, GroupRef]] = {}
+        # article id -> (signature, group); window times live in the screen.
+        self._known: dict[int, tuple[Signature, GroupRef]] = {}
         # The signatures of the night's and the window's articles, stacked, to
         # screen each article's candidates at once.
         self._seen = _Screen(config)
@@ -268,7 +273,7 @@ class Placer:
                     found = self._lookup(key, window)
                     if found is None:
                         continue
-                    other, _, group = found
+                    other, group = found
                     match = verify(sig, other, cfg)
                     if match is None:
                         continue
@@ -289,7 +294,7 @@ class Placer:
                 self._next_key += 1
             result.assignments[article.article_id] = group
             result.signatures[article.article_id] = sig
-            self._known[article.article_id] = (sig, article.at, group)
+            self._known[article.article_id] = (sig, group)
             self._seen.add(article.article_id, sig, article.at)
             for table, bucket in zip(self._tonight, its_buckets, strict=True):
                 table.setdefault(bucket, []).append(article.article_id)
@@ -299,13 +304,13 @@ class Placer:
 
     def _lookup(
         self, key: int, window: Mapping[int, WindowArticle]
-    ) -> tuple[Signature, datetime, GroupRef] | None:
+    ) -> tuple[Signature, GroupRef] | None:
         if key in self._known:
             return self._known[key]
         item = window.get(key)
         if item is None:
             return None
-        return item.signature, item.at, item.group_id
+        return item.signature, item.group_id
 
     def _maybe_merge(
         self,

@@ -78,10 +78,10 @@ from redis.retry import Retry
 from redis.typing import EncodableT, FieldT
 
 from dedupe.errors import DedupeConfigError, DedupeError, SignatureFormatError
+from dedupe.signature import SCHEME
 
 __all__ = ["CandidateIndex", "IndexUnavailable", "band_keys"]
 
-_SCHEME = "affine32"  # the hash values' datasketch scheme; part of the stored format.
 # Bump when what is stored under a basename changes (id encoding, scheme), so that a
 # new version never reads an old index under the default basename.
 _FORMAT = 1
@@ -132,6 +132,10 @@ class CandidateIndex:
         url: ``None`` or ``"memory"`` for an in-memory index;
             ``"redis://host:port/db"`` for a persistent one, optionally with
             ``?basename=NAME`` instead of the name derived from the settings.
+        signatures: a name for how the signatures were made (the signature
+            scheme), put in the derived basename so that signatures made
+            otherwise get an index of their own. (Under a chosen basename, the
+            caller replaces re-signed articles: see ``flows.grouping``.)
 
     Raises:
         DedupeConfigError: a setting is out of range, the URL is malformed, or
@@ -140,7 +144,13 @@ class CandidateIndex:
     """
 
     def __init__(
-        self, *, num_perm: int, params: tuple[int, int], seed: int, url: str | None = None
+        self,
+        *,
+        num_perm: int,
+        params: tuple[int, int],
+        seed: int,
+        url: str | None = None,
+        signatures: str | None = None,
     ) -> None:
         bands, rows = _check_settings(num_perm, params, seed)
         self._num_perm = num_perm
@@ -154,14 +164,16 @@ class CandidateIndex:
         else:
             settings = {
                 b"format": str(_FORMAT).encode(),
-                b"scheme": _SCHEME.encode(),
+                b"scheme": SCHEME.encode(),
                 b"num_perm": str(num_perm).encode(),
                 b"bands": str(bands).encode(),
                 b"rows": str(rows).encode(),
                 b"seed": str(seed).encode(),
             }
-            default = f"{_PREFIX}-v{_FORMAT}-p{num_perm}-b{bands}-r{rows}-s{seed}".encode()
-            target = _parse_redis_url(url, default)
+            default = f"{_PREFIX}-v{_FORMAT}-p{num_perm}-b{bands}-r{rows}-s{seed}"
+            if signatures:
+                default += f"-{signatures}"
+            target = _parse_redis_url(url, default.encode())
             self._url = target.display
             self._basename = target.basename
             client = redis.Redis(**target.client_kwargs)
@@ -325,7 +337,7 @@ class CandidateIndex:
                 kind = row.dtype if isinstance(row, np.ndarray) else type(row).__name__
                 raise SignatureFormatError(
                     f"hash values #{i} are {kind}; the index takes numpy uint32 arrays "
-                    f"(datasketch scheme {_SCHEME!r}): pass Signature.head or hashvalues"
+                    f"(datasketch scheme {SCHEME!r}): pass Signature.index_values(config)"
                 )
             if row.shape != (self._num_perm,):
                 raise SignatureFormatError(

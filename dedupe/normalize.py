@@ -8,13 +8,13 @@ Writers", "© Reuters"), bylines and inserted lines ("ADVERTISEMENT", "Read more
 
 from __future__ import annotations
 
+import functools
 import re
-import string
 import unicodedata
 
 from dedupe.agency import AGENCY_NAMES
 
-__all__ = ["normalize_text", "tokens"]
+__all__ = ["is_word_char", "normalize_text", "tokens"]
 
 # Typographic variants folded to one form each.
 _FOLD = str.maketrans(
@@ -65,9 +65,6 @@ _DATELINE = re.compile(
 _BARE_CREDIT = re.compile(r"^\s*\((?:" + AGENCY_NAMES + r")\)\s*-*\s*", re.IGNORECASE)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_ASCII_NON_WORD = str.maketrans(
-    {c: " " for c in map(chr, range(128)) if c not in string.ascii_letters + string.digits + "_"}
-)
 
 
 def normalize_text(text: str) -> str:
@@ -106,9 +103,10 @@ def normalize_text(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Split normalised text into word tokens (runs of Unicode word characters)."""
-    if text.isascii():
-        # On ASCII text \w is letters, digits and "_": blanking everything else and
-        # splitting gives the same words faster than the regex. (On other text,
-        # str.translate is the slower of the two.)
-        return text.translate(_ASCII_NON_WORD).split()
     return _WORD.findall(text)
+
+
+@functools.lru_cache(maxsize=65_536)
+def is_word_char(char: str) -> bool:
+    r"""Whether :func:`tokens` keeps ``char`` in a word (``\w``: alphanumeric or ``_``)."""
+    return _WORD.fullmatch(char) is not None

@@ -10,11 +10,11 @@ shingle string is ever built, and the values are the same on every machine.
 
 from __future__ import annotations
 
-import functools
-import string
 import threading
 
 import numpy as np
+
+from dedupe.normalize import is_word_char
 
 __all__ = ["shingle_hashes", "word_hashes"]
 
@@ -38,8 +38,7 @@ MAX_SHINGLE_SIZE = len(_MULTIPLIERS)
 
 # Word characters among the ASCII code points; index 128 stands for every other
 # code point, which is looked up one distinct character at a time.
-_ASCII_WORD = np.zeros(129, dtype=bool)
-_ASCII_WORD[[ord(c) for c in string.ascii_letters + string.digits + "_"]] = True
+_ASCII_WORD = np.array([is_word_char(chr(c)) for c in range(128)] + [False], dtype=bool)
 
 # The polynomial's base (odd, so it has an inverse modulo 2**64) and that inverse.
 _BASE = 0x100000001B3
@@ -86,21 +85,15 @@ def _word_mask(points: np.ndarray) -> np.ndarray:
     if len(high) > _FEW:
         # Many characters outside ASCII (another script): ask about each distinct one.
         distinct, where = np.unique(points[high], return_inverse=True)
-        word[high] = np.array([_is_word(p) for p in distinct.tolist()], dtype=bool)[where]
+        word[high] = np.array([is_word_char(chr(p)) for p in distinct.tolist()], dtype=bool)[where]
     elif len(high):
         # A few accents or symbols in a Latin text: cheaper one by one.
-        word[high] = [_is_word(p) for p in points[high].tolist()]
+        word[high] = [is_word_char(chr(p)) for p in points[high].tolist()]
     return word
 
 
 # Up to this many non-ASCII characters, they are looked up one by one.
 _FEW = 64
-
-
-@functools.lru_cache(maxsize=65_536)
-def _is_word(point: int) -> bool:
-    r"""Whether the code point is a word character outside ASCII (\w: alphanumeric)."""
-    return chr(point).isalnum()
 
 
 def word_hashes(text: str) -> np.ndarray:

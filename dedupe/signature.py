@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash
+from datasketch import MinHash
 
 from dedupe.config import DedupeConfig
 from dedupe.errors import SignatureFormatError
@@ -27,7 +27,6 @@ __all__ = [
     "estimate_containment",
     "estimate_jaccard",
     "from_bytes",
-    "lean_minhash",
     "sign_normalized",
     "sign_texts",
     "to_bytes",
@@ -48,11 +47,6 @@ class Signature:
     def index_values(self, config: DedupeConfig) -> np.ndarray:
         """The hash values the LSH index is built on (the first bands times rows)."""
         return self.hashvalues[: config.index_perm]
-
-
-def lean_minhash(values: np.ndarray, seed: int) -> LeanMinHash:
-    """Return the datasketch ``LeanMinHash`` of stored hash values."""
-    return LeanMinHash(seed=seed, hashvalues=values, scheme=SCHEME)
 
 
 def sign_texts(texts: Iterable[str], config: DedupeConfig) -> list[Signature]:

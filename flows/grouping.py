@@ -74,16 +74,10 @@ class GroupCounts:
 def open_index(config: DedupeConfig, url: str) -> Iterator[CandidateIndex]:
     """Open the LSH index of earlier nights' signatures at ``url`` ("memory" or redis://).
 
-    A Redis index without a chosen ``?basename=`` is named after the signature
-    scheme and the LSH bands, so that other settings never share an index.
-
     Raises:
         dedupe.IndexUnavailable: Redis cannot be reached.
     """
-    if url != "memory" and "basename=" not in url:
-        name = f"wiredupe-lsh-{config.signature_scheme}-b{config.lsh_bands}r{config.lsh_rows}"
-        url += ("&" if "?" in url else "?") + f"basename={name}"
-    index = window_index(config, None if url == "memory" else url)
+    index = window_index(config, url)
     try:
         yield index
     finally:

@@ -325,6 +325,11 @@ def test_default_basename_is_derived_from_the_settings(redis_client: redis.Redis
         assert index.basename == b"wiredupe-lsh-v1-p64-b8-r4-s1"
     with CandidateIndex(num_perm=256, params=(51, 2), seed=1, url=REDIS_URL) as index:
         assert index.basename == b"wiredupe-lsh-v1-p256-b51-r2-s1"
+    # Signatures made another way (another scheme) get an index of their own.
+    with CandidateIndex(
+        num_perm=64, params=(8, 4), seed=1, url=REDIS_URL, signatures="v3-w3-p128-s1"
+    ) as index:
+        assert index.basename == b"wiredupe-lsh-v1-p64-b8-r4-s1-v3-w3-p128-s1"
 
 
 @pytest.mark.redis
