@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import sys
 import tempfile
@@ -78,6 +79,8 @@ BAR_ARI = 0.95
 # Extracted text with word 4-shingle precision or recall under this is not the article.
 EXTRACTION_FAILED = 0.5
 _CONTENT_TYPE = "text/html; charset=utf-8"
+# The fetch time given to the extractor (the pages' own dates are the templates').
+FETCHED = datetime(2026, 1, 1, tzinfo=UTC)
 _WORD = re.compile(r"\w+")
 T = TypeVar("T")
 
@@ -133,19 +136,14 @@ def baseline_groups(records: Sequence[Item]) -> dict[str, Hashable]:
 # --- Extraction ---------------------------------------------------------------------
 
 
-def _fetched_now() -> datetime:
-    return datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def _extract_page(job: tuple[str, str, str, str]) -> str | None:
-    article_id, url, source, page = job
-    del article_id
+def _extract_page(job: tuple[str, str, str]) -> str | None:
+    url, source, page = job
     try:
         return extract_article(
             page.encode("utf-8"),
             url=url,
             source=source,
-            fetched=_fetched_now(),
+            fetched=FETCHED,
             content_type=_CONTENT_TYPE,
         ).text
     except (NoArticleText, UndecodablePage):
@@ -154,7 +152,7 @@ def _extract_page(job: tuple[str, str, str, str]) -> str | None:
 
 def extract_pages(articles: Sequence[LabelledArticle], workers: int) -> dict[str, str | None]:
     """Each rendered page through ``extract_article``; None where it finds no article."""
-    jobs = [(a.id, a.url, a.source, a.html or "") for a in articles]
+    jobs = [(a.url, a.source, a.html or "") for a in articles]
     texts = process_map(_extract_page, jobs, workers)
     return {a.id: text for a, text in zip(articles, texts, strict=True)}
 
@@ -289,10 +287,10 @@ def copies_of_origins(
 
 
 def missed_copies(
-    groups: Mapping[str, Hashable], articles: Sequence[LabelledArticle], failed: frozenset[str]
+    groups: Mapping[str, Hashable], pairs: Sequence[tuple[LabelledArticle, LabelledArticle]]
 ) -> list[LabelledArticle]:
-    """Copies not grouped with their story's reference (see :func:`copies_of_origins`)."""
-    return [c for c, o in copies_of_origins(articles, failed) if groups[c.id] != groups[o.id]]
+    """Copies not grouped with their story's reference (``pairs``: :func:`copies_of_origins`)."""
+    return [c for c, o in pairs if groups[c.id] != groups[o.id]]
 
 
 # --- Report -------------------------------------------------------------------------
@@ -327,7 +325,7 @@ def describe_corpus(
     print(
         f"corpus: {len(articles)} articles in {len(stories)} stories "
         f"({sum(1 for n in stories.values() if n > 1)} with copies); "
-        f"{sum(comb2(n) for n in stories.values())} true pairs"
+        f"{sum(math.comb(n, 2) for n in stories.values())} true pairs"
     )
     print("  story sizes: " + ", ".join(f"{n}:{sizes[n]}" for n in sorted(sizes)))
     print("  articles by kind: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
@@ -356,10 +354,6 @@ def describe_corpus(
         )
 
 
-def comb2(n: int) -> int:
-    return n * (n - 1) // 2
-
-
 def print_errors(
     results: Mapping[str, Mapping[str, Hashable]],
     articles: Sequence[LabelledArticle],
@@ -375,8 +369,9 @@ def print_errors(
     print(f"  {'kind':38s}" + "".join(f"{n:>12s}" for n in names))
     for kind in kinds:
         print(f"  {kind:38s}" + "".join(f"{merges[n][kind]:12d}" for n in names))
-    missed = {name: missed_copies(groups, articles, failed) for name, groups in results.items()}
-    copies = [c for c, _ in copies_of_origins(articles, failed)]
+    pairs = copies_of_origins(articles, failed)
+    missed = {name: missed_copies(groups, pairs) for name, groups in results.items()}
+    copies = [c for c, _ in pairs]
     totals: Counter[str] = Counter(f for a in copies for f in copy_features(a, words[a.id], failed))
     print(
         "\ncopies not grouped with their story's origin, by edit (copies with it, missed by each):"
@@ -434,11 +429,9 @@ def demo_web(config: DedupeConfig) -> None:
     for n, row in enumerate(truth["articles"]):
         path = page_file(SITES_DIR / row["site"], row["path"])
         url = f"http://{row['site']}.example{row['path']}"
-        article = extract_article(
-            path.read_bytes(), url=url, source=row["site"], fetched=_fetched_now()
-        )
+        article = extract_article(path.read_bytes(), url=url, source=row["site"], fetched=FETCHED)
         published = datetime.fromisoformat(row["published"].replace("Z", "+00:00"))
-        items.append(Item(str(n), article.text, published, _fetched_now()))
+        items.append(Item(str(n), article.text, published, FETCHED))
         labels[str(n)] = row["story"]
     print(f"\ndemo web: {len(items)} articles in {len(set(labels.values()))} stories")
     print(_header())

@@ -78,7 +78,7 @@ import re
 import sys
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -1182,12 +1182,8 @@ def labelled_corpus(
     """
     rng = random.Random(f"syndication/{seed}")
     outlets = _outlets(seed)
-    texts = _real_texts()
-    stories = _stories(texts, rng)
-    models = {
-        language: Markov.train(t.lines for t in texts if t.language == language)
-        for language in ("en", "de")
-    }
+    stories = _stories(_real_texts(), rng)
+    models = _markov_models()
     titles: dict[str | None, list[str]] = {}
     for story in stories:
         titles.setdefault(story.language, []).append(story.title)
@@ -1400,6 +1396,16 @@ class Markov:
         return " ".join(self.vocabulary[words])
 
 
+@functools.cache
+def _markov_models() -> Mapping[str, Markov]:
+    """The English and German models, trained on the real texts once per process."""
+    texts = _real_texts()
+    return {
+        language: Markov.train(t.lines for t in texts if t.language == language)
+        for language in ("en", "de")
+    }
+
+
 class _ParagraphPool:
     """Markov paragraphs of 12 words or more, drawn in batches and handed out in turn."""
 
@@ -1443,11 +1449,7 @@ def scale_corpus(n_articles: int, seed: int = 0, days: int = 30) -> Iterator[dic
     if n_articles < 0 or days < 1:
         raise ValueError(f"need n_articles >= 0 and days >= 1, got {n_articles}, {days}")
     rng = random.Random(f"scale/{seed}")
-    texts = _real_texts()
-    models = {
-        language: Markov.train(t.lines for t in texts if t.language == language)
-        for language in ("en", "de")
-    }
+    models = _markov_models()
     draws = np.random.default_rng(zlib.crc32(f"scale/{seed}".encode()))
     pools = {language: _ParagraphPool(model, draws) for language, model in models.items()}
     outlets = _outlets(seed)

@@ -38,7 +38,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 WIREDUPE = str(ROOT / ".venv" / "bin" / "wiredupe")
@@ -88,16 +90,18 @@ def write_corpus(path: Path, n: int, seed: int, start: datetime, days: int) -> N
     window's and the night's articles are different articles.
     """
     sys.path.insert(0, str(ROOT))
-    from benchmarks.syndication import scale_corpus
+    from benchmarks.syndication import scale_corpus, write_jsonl
 
     shift = start - datetime(2025, 1, 1, tzinfo=UTC)
-    with path.open("w", encoding="utf-8") as fh:
-        for record in scale_corpus(n, seed=seed, days=days):
-            if record.get("published"):
-                when = datetime.fromisoformat(record["published"].replace("Z", "+00:00"))
-                record["published"] = (when + shift).isoformat()
-            record["url"] = record["url"].replace("://", f"://c{seed}.", 1)
-            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def moved(record: dict[str, Any]) -> dict[str, Any]:
+        if record.get("published"):
+            when = datetime.fromisoformat(record["published"].replace("Z", "+00:00"))
+            record["published"] = (when + shift).isoformat()
+        record["url"] = record["url"].replace("://", f"://c{seed}.", 1)
+        return record
+
+    write_jsonl(map(moved, scale_corpus(n, seed=seed, days=days)), path)
 
 
 def _texts(path: Path) -> Iterator[str]:
@@ -139,13 +143,9 @@ def baseline(window: Path | None, night: Path) -> None:
 
 
 def _chunks(items: Iterator[str], size: int) -> Iterator[list[str]]:
-    chunk: list[str] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
+    # Kept here rather than importing flows.stages._batches: the baseline's process
+    # must load only datasketch, or its peak memory would include wiredupe's imports.
+    while chunk := list(islice(items, size)):
         yield chunk
 
 
@@ -220,7 +220,6 @@ def main() -> None:
             write_corpus(window, args.window, seed=2, start=start, days=29)
             write_corpus(night, args.night, seed=3, start=start + timedelta(days=29), days=1)
             db = f"sqlite:///{folder / 'night.db'}"
-            t = time.perf_counter()
             filled = _ingest(db, window, args.redis)
             print(
                 f"window: {args.window:,} articles stored and grouped in {filled.seconds:.0f} s "
@@ -240,7 +239,6 @@ def main() -> None:
                     f"night {args.night:,} vs window {args.window:,}: wiredupe, Redis index: "
                     f"{redis.rate(args.night)}"
                 )
-            if args.redis:
                 _drop_index(args.redis)
             base = _baseline(window, night)
             print(

@@ -216,9 +216,8 @@ def test_the_redis_index_gives_the_same_groups_and_ages_out(tmp_path: Path) -> N
         [_article("wire", seeds["004"], 6, day=1), _article("rewrite", seeds["001"], 7, day=1)],
         [_article("copy", seeds["000"], 6, day=3), _article("other", seeds["002"], 7, day=3)],
         # Forty days on: the first nights' articles have left the 30-day window.
-        [_article("late", _edited(seeds["004"], 5), 6, day=1 + 0)],
+        [{**_article("late", _edited(seeds["004"], 5), 6), "published": "2025-12-11T06:00:00Z"}],
     ]
-    nights[2][0]["published"] = "2025-12-11T06:00:00Z"
     basename = f"wiredupe-test-{uuid.uuid4().hex[:8]}"
     redis = f"{REDIS_URL}?basename={basename}"
     partitions = []
