@@ -22,8 +22,9 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from sqlalchemy.orm import Session, sessionmaker
 
+    from dedupe import DedupeConfig
     from flows.config import Settings
 
 __all__ = ["app", "main"]
@@ -372,18 +373,23 @@ def group(
     """
     import storage
     from flows.output import group_detail, write_records
+    from flows.stages import open_store
 
+    correction = not target.isdigit()
+    if correction and target not in _CORRECTIONS:
+        raise typer.BadParameter(f"{target!r} is neither a group id nor split, merge or move")
+    if not correction and ids:
+        raise typer.BadParameter("a group id takes no further ids; did you mean a correction?")
     settings = _settings(None, db)
-    if target.isdigit():
-        if ids:
-            raise typer.BadParameter("a group id takes no further ids; did you mean a correction?")
-        group_id = int(target)
-    else:
-        if target not in _CORRECTIONS:
-            raise typer.BadParameter(f"{target!r} is neither a group id nor split, merge or move")
-        group_id = _correct(settings, target, ids or [], to, note)
-    with _session(settings) as session:
-        record = storage.get_group(session, group_id)
+    # One store for the correction and the group shown after it.
+    with open_store(settings.database.url) as sessions:
+        group_id = (
+            _correct(sessions, settings.dedupe, target, ids or [], to, note)
+            if correction
+            else int(target)
+        )
+        with sessions() as session:
+            record = storage.get_group(session, group_id)
     if record["id"] != group_id:
         _stderr().print(f"group {group_id} was merged into group {record['id']}")
     if fmt is GroupFormat.table:
@@ -395,35 +401,38 @@ def group(
 
 
 def _correct(
-    settings: Settings, action: str, ids: list[int], to: int | None, note: str | None
+    sessions: sessionmaker[Session],
+    config: DedupeConfig,
+    action: str,
+    ids: list[int],
+    to: int | None,
+    note: str | None,
 ) -> int:
     """Apply a correction; return the group to show afterwards."""
     from flows import grouping
-    from flows.stages import open_store
 
     err = _stderr()
-    with open_store(settings.database.url) as sessions:
-        if action == "move":
-            if to is None or not ids:
-                raise typer.BadParameter("usage: wiredupe group move ARTICLE... --to GROUP")
-            left = grouping.move_articles(sessions, ids, to, settings.dedupe, note)
-            err.print(f"moved {len(ids)} articles to group {to} (from group {left})")
-            return to
-        if to is not None:
-            raise typer.BadParameter("--to is for move")
-        if len(ids) < 2:
-            raise typer.BadParameter(
-                f"usage: wiredupe group {action} GROUP "
-                + ("ARTICLE..." if action == "split" else "OTHER_GROUP...")
-            )
-        group_id, rest = ids[0], ids[1:]
-        if action == "split":
-            new_id = grouping.split_group(sessions, group_id, rest, settings.dedupe, note)
-            err.print(f"split {len(rest)} articles of group {group_id} into new group {new_id}")
-            return new_id
-        grouping.merge_groups(sessions, group_id, rest, settings.dedupe, note)
-        err.print(f"merged groups {rest} into group {group_id}")
-        return group_id
+    if action == "move":
+        if to is None or not ids:
+            raise typer.BadParameter("usage: wiredupe group move ARTICLE... --to GROUP")
+        left = grouping.move_articles(sessions, ids, to, config, note)
+        err.print(f"moved {len(ids)} articles to group {to} (from group {left})")
+        return to
+    if to is not None:
+        raise typer.BadParameter("--to is for move")
+    if len(ids) < 2:
+        raise typer.BadParameter(
+            f"usage: wiredupe group {action} GROUP "
+            + ("ARTICLE..." if action == "split" else "OTHER_GROUP...")
+        )
+    group_id, rest = ids[0], ids[1:]
+    if action == "split":
+        new_id = grouping.split_group(sessions, group_id, rest, config, note)
+        err.print(f"split {len(rest)} articles of group {group_id} into new group {new_id}")
+        return new_id
+    grouping.merge_groups(sessions, group_id, rest, config, note)
+    err.print(f"merged groups {rest} into group {group_id}")
+    return group_id
 
 
 @app.command()

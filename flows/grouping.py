@@ -282,8 +282,9 @@ def _place_batch(
     storage.add_signatures(
         session, _signature_rows(((s.article_id, s.at, s.signature) for s in signed), config)
     )
+    # (storage.merge_groups emptied the absorbed groups.)
     touched = set(assignments.values()) | {b for _, b in merges}
-    refresh_groups(session, touched | {a for a, _ in merges}, config, texts, normalized)
+    refresh_groups(session, touched, config, texts, normalized)
     counts.placed += len(texts)
     counts.merged += len(merges)
     counts.created |= set(created.values())

@@ -217,8 +217,8 @@ def ingest_files(
     for path in paths:
         if not path.is_file():
             raise InputError(f"no such file: {path}")
-    # The index is checked before anything is stored: a night that cannot group
-    # would leave its articles for the next pass.
+    # The index is checked before anything is stored: an ingest that cannot group
+    # would leave its articles ungrouped until the next pass.
     with open_index(dedupe, index_url):
         pass
     with open_store(db_url) as sessions:

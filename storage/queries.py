@@ -269,23 +269,32 @@ class StoredSignature(NamedTuple):
     scheme: str
 
 
-def _signature_query() -> Select[int, int | None, bytes, int, int, datetime, str]:
-    return select(
-        ArticleSignature.article_id,
-        Article.group_id,
-        ArticleSignature.signature,
-        ArticleSignature.shingles,
-        ArticleSignature.words,
-        ArticleSignature.window_at,
-        ArticleSignature.scheme,
-    ).join(Article, Article.id == ArticleSignature.article_id)
+def _grouped_signatures(*columns: Any) -> Select[Any]:
+    """Select ``columns`` of the stored signatures of grouped articles."""
+    return (
+        select(*columns)
+        .join(Article, Article.id == ArticleSignature.article_id)
+        .where(Article.group_id.is_not(None))
+    )
+
+
+# What a StoredSignature holds, in its order.
+_STORED_SIGNATURE = (
+    ArticleSignature.article_id,
+    Article.group_id,
+    ArticleSignature.signature,
+    ArticleSignature.shingles,
+    ArticleSignature.words,
+    ArticleSignature.window_at,
+    ArticleSignature.scheme,
+)
 
 
 def window_signatures(session: Session, since: datetime) -> Iterator[StoredSignature]:
     """Yield the signatures of grouped articles published (or fetched) since ``since``."""
     query = (
-        _signature_query()
-        .where(ArticleSignature.window_at >= since, Article.group_id.is_not(None))
+        _grouped_signatures(*_STORED_SIGNATURE)
+        .where(ArticleSignature.window_at >= since)
         .order_by(ArticleSignature.article_id)
         .execution_options(yield_per=5000)
     )
@@ -300,13 +309,8 @@ def window_ids(session: Session, since: datetime, scheme: str) -> dict[int, date
     columns, not the signatures.
     """
     query = (
-        select(ArticleSignature.article_id, ArticleSignature.window_at)
-        .join(Article, Article.id == ArticleSignature.article_id)
-        .where(
-            ArticleSignature.window_at >= since,
-            ArticleSignature.scheme == scheme,
-            Article.group_id.is_not(None),
-        )
+        _grouped_signatures(ArticleSignature.article_id, ArticleSignature.window_at)
+        .where(ArticleSignature.window_at >= since, ArticleSignature.scheme == scheme)
         .execution_options(yield_per=20000)
     )
     return {article_id: at for article_id, at in session.execute(query)}
@@ -316,8 +320,8 @@ def signatures_by_id(session: Session, ids: Iterable[int]) -> list[StoredSignatu
     """Return the stored signatures of the grouped articles ``ids``."""
     found: list[StoredSignature] = []
     for chunk in _chunks(ids):
-        query = _signature_query().where(
-            ArticleSignature.article_id.in_(chunk), Article.group_id.is_not(None)
+        query = _grouped_signatures(*_STORED_SIGNATURE).where(
+            ArticleSignature.article_id.in_(chunk)
         )
         found.extend(StoredSignature._make(row) for row in session.execute(query))
     return found
@@ -325,14 +329,8 @@ def signatures_by_id(session: Session, ids: Iterable[int]) -> list[StoredSignatu
 
 def stale_signature_ids(session: Session, since: datetime, scheme: str) -> list[int]:
     """Return the grouped articles in the window whose signature is not under ``scheme``."""
-    query = (
-        select(ArticleSignature.article_id)
-        .join(Article, Article.id == ArticleSignature.article_id)
-        .where(
-            ArticleSignature.window_at >= since,
-            ArticleSignature.scheme != scheme,
-            Article.group_id.is_not(None),
-        )
+    query = _grouped_signatures(ArticleSignature.article_id).where(
+        ArticleSignature.window_at >= since, ArticleSignature.scheme != scheme
     )
     return list(session.scalars(query))
 
@@ -537,36 +535,38 @@ def update_groups(session: Session, updates: Sequence[GroupUpdate]) -> None:
     )
 
 
+def _emptied() -> dict[str, Any]:
+    """The values of a group left with no article."""
+    return {
+        "size": 0,
+        "origin_article_id": None,
+        "title": None,
+        "agency": None,
+        "first_published": None,
+        "last_published": None,
+        "updated_at": _now(),
+    }
+
+
 def clear_groups(session: Session, group_ids: Iterable[int]) -> None:
     """Mark groups that lost all their articles (to a move or a split) as empty."""
     for chunk in _chunks(group_ids):
-        session.execute(
-            update(StoryGroup)
-            .where(StoryGroup.id.in_(chunk))
-            .values(
-                size=0,
-                origin_article_id=None,
-                title=None,
-                agency=None,
-                first_published=None,
-                last_published=None,
-                updated_at=_now(),
-            )
-        )
+        session.execute(update(StoryGroup).where(StoryGroup.id.in_(chunk)).values(_emptied()))
 
 
 def merge_groups(session: Session, merges: Sequence[tuple[int, int]]) -> None:
     """Move the articles of each absorbed group (first) into the surviving one (second).
 
-    The absorbed group keeps its row, empty, with ``merged_into`` pointing to the
-    survivor, so its id still leads to its articles.
+    The absorbed group keeps its row, empty (as :func:`clear_groups` leaves one),
+    with ``merged_into`` pointing to the survivor, so its id still leads to its
+    articles.
     """
     for absorbed, into in merges:
         session.execute(update(Article).where(Article.group_id == absorbed).values(group_id=into))
         session.execute(
             update(StoryGroup)
             .where(StoryGroup.id == absorbed)
-            .values(merged_into=into, size=0, updated_at=_now())
+            .values({**_emptied(), "merged_into": into})
         )
         # Groups merged into the absorbed one earlier now point to the survivor.
         session.execute(
@@ -655,24 +655,29 @@ def article_groups(session: Session, article_ids: Iterable[int]) -> dict[int, in
     return found
 
 
-def resolve_group(session: Session, group_id: int) -> int:
+def _live_group(session: Session, group_id: int) -> StoryGroup:
     """Return the group ``group_id`` is now, following merges.
 
     Raises:
         UnknownGroup: no group has this id.
     """
-    seen = set()
+    seen: set[int] = set()
     current = group_id
-    while True:
-        row = session.execute(
-            select(StoryGroup.id, StoryGroup.merged_into).where(StoryGroup.id == current)
-        ).first()
-        if row is None:
-            raise UnknownGroup(group_id)
-        if row.merged_into is None or row.merged_into in seen:
-            return current
+    while (group := session.get(StoryGroup, current)) is not None:
+        if group.merged_into is None or group.merged_into in seen:
+            return group
         seen.add(current)
-        current = row.merged_into
+        current = group.merged_into
+    raise UnknownGroup(group_id)
+
+
+def resolve_group(session: Session, group_id: int) -> int:
+    """Return the id of the group ``group_id`` is now, following merges.
+
+    Raises:
+        UnknownGroup: no group has this id.
+    """
+    return _live_group(session, group_id).id
 
 
 def boilerplate(session: Session, sources: Iterable[str] | None) -> dict[str, set[str]]:
@@ -919,9 +924,7 @@ def get_group(session: Session, group_id: int) -> dict[str, Any]:
     Raises:
         UnknownGroup: no group has this id.
     """
-    group = session.get(StoryGroup, resolve_group(session, group_id))
-    if group is None:
-        raise UnknownGroup(group_id)
+    group = _live_group(session, group_id)
     (record,) = _group_records(session, [group])
     record["merged_from"] = list(
         session.scalars(
