@@ -204,10 +204,12 @@ class Placer:
         # The bands and buckets are datasketch's (MinHashLSH.hashranges, and
         # band_keys); the tables are plain dicts because the night's index is
         # only added to and looked up, never aged or removed from, where
-        # datasketch's storage classes cost four times as much per article.
+        # datasketch's storage classes cost four times as much per article. Most
+        # buckets hold one article: its id alone, not a list (a list per bucket
+        # would be a third of the memory of an ingest, and work for the collector).
         rows = config.lsh_rows
         self._hashranges = [(band * rows, (band + 1) * rows) for band in range(config.lsh_bands)]
-        self._tonight: list[dict[bytes, list[int]]] = [{} for _ in self._hashranges]
+        self._tonight: list[dict[bytes, int | list[int]]] = [{} for _ in self._hashranges]
         # article id -> (signature, group); window times live in the screen.
         self._known: dict[int, tuple[Signature, GroupRef]] = {}
         # The signatures of the night's and the window's articles, stacked, to
@@ -266,7 +268,9 @@ class Placer:
                 placed: set[int] = set()
                 for table, bucket in zip(self._tonight, its_buckets, strict=True):
                     members = table.get(bucket)
-                    if members:
+                    if isinstance(members, int):
+                        placed.add(members)
+                    elif members:
                         placed.update(members)
                 keys = sorted(placed.union(past_ids))
                 for key in self._seen.screen(keys, sig, article.at):
@@ -297,7 +301,13 @@ class Placer:
             self._known[article.article_id] = (sig, group)
             self._seen.add(article.article_id, sig, article.at)
             for table, bucket in zip(self._tonight, its_buckets, strict=True):
-                table.setdefault(bucket, []).append(article.article_id)
+                members = table.get(bucket)
+                if members is None:
+                    table[bucket] = article.article_id
+                elif isinstance(members, int):
+                    table[bucket] = [members, article.article_id]
+                else:
+                    members.append(article.article_id)
         # Merges made later in the batch may have absorbed groups assigned earlier.
         result.assignments = {a: self.group_of(g) for a, g in result.assignments.items()}
         return result

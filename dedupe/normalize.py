@@ -83,9 +83,10 @@ def normalize_text(text: str) -> str:
         'markets fell. advertisement'
     """
     if not text.isascii():
-        # Most texts are in NFKC already, and the check is cheaper than normalising.
-        if not unicodedata.is_normalized("NFKC", text):
-            text = unicodedata.normalize("NFKC", text)
+        # normalize() returns a text that its quick check finds in NFKC as it is;
+        # asking is_normalized() first would normalise twice the texts it is unsure
+        # of (those with combining marks, such as a decomposed umlaut).
+        text = unicodedata.normalize("NFKC", text)
         text = _fold(text)
     kept: list[str] = []
     for raw in text.splitlines():
