@@ -193,6 +193,11 @@ def _progress(console: Console) -> Iterator[Callable[[str, int, int], None]]:
         yield update
 
 
+# `wiredupe run`: 1 when nothing could be crawled, 2 for a user error, 3 when some
+# sources could not be crawled (the others were stored and grouped).
+PARTIAL_EXIT = 3
+
+
 def _print_run_summary(summary: dict[str, Any], console: Console) -> None:
     from flows.output import sources_table
 
@@ -205,8 +210,6 @@ def _print_run_summary(summary: dict[str, Any], console: Console) -> None:
         f"{total['rejected']} pages rejected; {grouped['new_groups']} new groups, "
         f"{grouped['grown_groups']} groups grew"
     )
-    for name, reason in summary["failed_sources"].items():
-        console.print(f"source {name} failed: {reason}", markup=False)
     for damage in stored.get("damaged", []):
         console.print(f"damaged archive: {damage}", markup=False)
 
@@ -233,10 +236,17 @@ def run(
     with open_store(settings.database.url), open_index(settings.dedupe, settings.index.url):
         pass
     _prefect_env(settings.database.url, settings.index.url)
-    from flows.pipeline import night_flow
+    from flows.pipeline import PARTIAL, run_night
 
-    summary = night_flow(settings)(sources_file=str(sources), only_sources=source)
+    summary = run_night(settings, only_sources=source)
     _print_run_summary(summary, _stdout())
+    if summary["status"] == PARTIAL:
+        failed = ", ".join(sorted(summary["failed_sources"]))
+        _stderr().print(
+            f"run {summary['run_id']} partially failed: the crawl of {failed} failed",
+            markup=False,
+        )
+        raise typer.Exit(PARTIAL_EXIT)
 
 
 @app.command()

@@ -17,6 +17,9 @@ Each layer overrides the one before. ``sources.toml`` holds the ``[[sources]]``
     retries = 2                  # after a 5xx or a timeout, with growing pauses
     max_page_mb = 10             # larger responses are cancelled
     parallel_sources = 2         # crawls (child processes) at once
+    source_timeout = 10800       # seconds a source's crawl may take before it is stopped
+    source_retries = 2           # a failed crawl of a source is run again this many times,
+    source_retry_delay = 60      # after 60 s, then 120 s, ...
     seen_days = 90               # a URL stored or rejected this recently is not fetched again
     lastmod_days = 7             # plain sitemap entries modified longer ago are skipped
 
@@ -115,6 +118,14 @@ class CrawlSettings:
     max_page_mb: float = 10.0
     # Crawls (child processes) at once; one per core is a good start.
     parallel_sources: int = 2
+    # A night must end: a source's crawl still going after this many seconds is
+    # stopped, and counts as failed (what it archived is still extracted).
+    source_timeout: float = 3 * 3600.0
+    # A source's crawl that failed (stopped, or its process died) runs again this
+    # many times, after source_retry_delay seconds, then twice as long each time:
+    # a site down for a few minutes still makes the night.
+    source_retries: int = 2
+    source_retry_delay: float = 60.0
     # A URL stored or rejected this many days ago is still not fetched again. The
     # seen set is bounded by time so that a night's cost does not grow with the store.
     seen_days: int = 90
@@ -126,8 +137,8 @@ class CrawlSettings:
             raise InvalidSetting(
                 "contact", f"must be a URL or an e-mail address, got {self.contact!r}"
             )
-        _at_least(self, 0, "delay", "retries")
-        _at_least(self, 0.01, "timeout", "max_page_mb")
+        _at_least(self, 0, "delay", "retries", "source_retries", "source_retry_delay")
+        _at_least(self, 0.01, "timeout", "max_page_mb", "source_timeout")
         _at_least(
             self, 1, "concurrency_per_domain", "parallel_sources", "seen_days", "lastmod_days"
         )

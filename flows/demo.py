@@ -25,7 +25,7 @@ def run_demo(settings: Settings, console: Console) -> tuple[dict[str, Any], list
     the ports the sites got, under the archive folder, so the run can be repeated
     with ``wiredupe run --sources`` while a demo web is served.
     """
-    from flows.pipeline import night_flow
+    from flows.pipeline import run_night
 
     with open_store(settings.database.url):  # fail early if the database is unreachable
         pass
@@ -45,7 +45,7 @@ def run_demo(settings: Settings, console: Console) -> tuple[dict[str, Any], list
             markup=False,
         )
         # The demo web is local: no politeness delay is needed.
-        summary = night_flow(demo_settings)(sources_file=str(sources_file), crawl_delay=0.0)
+        summary = run_night(demo_settings, crawl_delay=0.0)
     with open_store(settings.database.url) as sessions, sessions() as session:
         found = storage.list_groups(session, limit=20)
     return summary, found

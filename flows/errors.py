@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-__all__ = ["BadLine", "ConfigError", "CorrectionError", "InputError", "RunFailed", "WiredupeError"]
+__all__ = [
+    "BadLine",
+    "ConfigError",
+    "CorrectionError",
+    "CrawlFailed",
+    "InputError",
+    "RunFailed",
+    "WiredupeError",
+]
 
 
 class WiredupeError(Exception):
@@ -27,6 +35,10 @@ class InputError(WiredupeError):
 
 class BadLine(WiredupeError, ValueError):
     """One line of an input file is not a valid record; the message says why."""
+
+
+class CrawlFailed(WiredupeError):
+    """One source's crawl failed: its process exited with an error or was stopped."""
 
 
 class RunFailed(WiredupeError):

@@ -180,8 +180,9 @@ def sources_table(records: Sequence[dict[str, Any]], console: Console) -> None:
 
     Columns: article URLs found, responses fetched, feeds and sitemaps unchanged
     (304), new articles stored, articles already known, pages rejected (rej.), URLs
-    skipped and errors (err.); the reasons follow the table, one line per row, so
-    that it reads in an 80-column terminal.
+    skipped and errors (err.); the reasons follow the table, one line per row, then
+    each health problem (see :mod:`flows.health`), so that it reads in an 80-column
+    terminal.
     """
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     table.add_column("source", overflow="fold", min_width=14)
@@ -206,6 +207,8 @@ def sources_table(records: Sequence[dict[str, Any]], console: Console) -> None:
                     f"errors {counts_text(r['errors'])}"
                 )
             )
+        for problem in r.get("health", ()):
+            details.append(Text(f"{r['source']} (run {run}): health: {problem}"))
     console.print(table)
     for line in details:
         console.print(line)

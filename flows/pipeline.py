@@ -9,26 +9,35 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
 from prefect import Flow, flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
+from prefect.states import Completed, Failed, State
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from prefect.tasks import exponential_backoff
 
 import storage
 from crawler.run import crawl_command, crawl_env, crawl_outputs
 from dedupe import DedupeConfig
 from extract import WarcReadError, extract_warc
+from flows.childlog import run_logged
 from flows.config import Settings, load_settings
-from flows.errors import RunFailed
+from flows.errors import CrawlFailed, RunFailed
 from flows.grouping import group_new_articles
-from flows.report import source_records, summary_markdown
+from flows.health import RECENT_NIGHTS, source_health
+from flows.report import (
+    health_lines,
+    night_groups_markdown,
+    source_records,
+    source_table_rows,
+    summary_markdown,
+)
 from flows.stages import (
     StoreCounts,
     boilerplate_memory,
@@ -39,10 +48,12 @@ from flows.stages import (
     write_seen_file,
 )
 
-__all__ = ["night", "night_flow", "run_pipeline"]
+__all__ = ["PARTIAL", "PARTIAL_STATE", "night", "night_flow", "run_night", "run_pipeline"]
 
-# A crawl that has not finished after this long is stopped: a night must end.
-_CRAWL_TIMEOUT_S = 3 * 3600
+# A night where some sources could not be crawled: the run's status in the
+# database, and the name of the flow run's final (Failed) state.
+PARTIAL = "partially_failed"
+PARTIAL_STATE = "Partially failed"
 
 
 @task(name="start-run", cache_policy=NO_CACHE)
@@ -60,19 +71,25 @@ def start_run(db_url: str, archive_dir: str, sources: list[str], seen_days: int)
     return run_id, str(run_dir)
 
 
-@task(name="crawl", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+@task(name="crawl", task_run_name="crawl-{source}", cache_policy=NO_CACHE)
 def crawl_source(
     sources_file: str,
     source: str,
     run_dir: str,
     scrapy_settings: dict[str, str],
     cache_dir: str,
+    timeout: float,
 ) -> dict[str, Any]:
     """Crawl one source in a child process (Scrapy's reactor cannot restart).
 
     ``cache_dir`` keeps the source's feeds and sitemaps between nights, so that
-    they are asked for with ``If-None-Match``/``If-Modified-Since``. Returns the
-    crawl's statistics (see :mod:`crawler.fetchlog`).
+    they are asked for with ``If-None-Match``/``If-Modified-Since``. The crawl's
+    log goes to ``{source}.crawl.log`` and, from INFO up, to this task's log. A
+    crawl still going after ``timeout`` seconds is stopped. Returns the crawl's
+    statistics (see :mod:`crawler.fetchlog`).
+
+    Raises:
+        CrawlFailed: the crawl process failed or was stopped (the task is retried).
     """
     logger = get_run_logger()
     out = Path(run_dir)
@@ -85,20 +102,13 @@ def crawl_source(
         settings=scrapy_settings,
     )
     log_path = out / f"{source}.crawl.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.run(
-            argv,
-            env=crawl_env(os.environ),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            timeout=_CRAWL_TIMEOUT_S,
-            check=False,
-        )
-    if proc.returncode != 0:
-        tail = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-5:]
-        raise RuntimeError(
-            f"crawl of {source!r} exited with {proc.returncode}; see {log_path}: "
-            + " | ".join(tail)
+    returncode = run_logged(argv, crawl_env(os.environ), log_path, logger, timeout)
+    if returncode is None:
+        raise CrawlFailed(f"crawl of {source!r} still going after {timeout:g} s; stopped")
+    if returncode != 0:
+        tail = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-3:]
+        raise CrawlFailed(
+            f"crawl of {source!r} exited with {returncode}; see {log_path}: " + " | ".join(tail)
         )
     stats_file = crawl_outputs(out, source).stats
     stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
@@ -178,18 +188,59 @@ def dedupe_stored(db_url: str, config: dict[str, Any], index_url: str) -> dict[s
 
 @task(name="report", cache_policy=NO_CACHE)
 def report(db_url: str, run_id: int, summary: dict[str, Any]) -> dict[str, Any]:
-    """Finish the run record and publish the run summary as a Prefect artifact."""
-    status = "completed" if not summary["failed_sources"] else "completed_with_errors"
+    """Finish the run record: per-source figures and health, and the run's artifacts.
+
+    Three artifacts, under keys that stay the same night after night (so that
+    each has a history in the UI): ``wiredupe-sources`` (a table, one row per
+    source), ``wiredupe-story-groups`` (the night's largest new and growing
+    groups) and ``wiredupe-run-summary``. Each source's problems (see
+    :mod:`flows.health`) are logged as warnings and put in all three places.
+    """
+    logger = get_run_logger()
+    status = "completed" if not summary["failed_sources"] else PARTIAL
     with open_store(db_url) as sessions, sessions.begin() as session:
+        summary = {
+            **summary,
+            "status": status,
+            "groups_by_source": storage.night_group_counts(session, run_id),
+        }
+        earlier = _earlier_records(
+            storage.list_runs(session, 4 * RECENT_NIGHTS, kind="run"), run_id
+        )
+        records = source_records(summary)
+        health = {r["source"]: source_health(r, earlier.get(r["source"], [])) for r in records}
+        summary["health"] = {name: problems for name, problems in health.items() if problems}
+        summary["by_source"] = source_records(summary)
         storage.finish_run(session, run_id, status, summary)
-        groups = storage.list_groups(session, limit=10)
-    summary = {**summary, "status": status}
+        groups = storage.night_groups(session, run_id)
+    for line in health_lines(summary["by_source"]):
+        logger.warning("health: %s", line)
+    create_table_artifact(
+        table=source_table_rows(summary["by_source"]),
+        key="wiredupe-sources",
+        description=f"wiredupe run {run_id}: each source's night",
+    )
     create_markdown_artifact(
-        markdown=summary_markdown(summary, groups),
+        markdown=night_groups_markdown(run_id, groups),
+        key="wiredupe-story-groups",
+        description=f"wiredupe run {run_id}: the largest new and growing story groups",
+    )
+    create_markdown_artifact(
+        markdown=summary_markdown(summary),
         key="wiredupe-run-summary",
         description=f"wiredupe run {run_id}",
     )
     return summary
+
+
+def _earlier_records(runs: list[dict[str, Any]], run_id: int) -> dict[str, list[dict[str, Any]]]:
+    """Each source's records of the runs before ``run_id``, newest first."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for run in runs:
+        if run["id"] < run_id:
+            for record in (run.get("stats") or {}).get("by_source", ()):
+                found.setdefault(record["source"], []).append(record)
+    return found
 
 
 @task(name="fail-run", cache_policy=NO_CACHE)
@@ -205,8 +256,14 @@ def night(
     db_url: str | None = None,
     only_sources: list[str] | None = None,
     crawl_delay: float | None = None,
-) -> dict[str, Any]:
+    window_days: int | None = None,
+) -> State[dict[str, Any]]:
     """Crawl every source, extract, store, group and report: one night's pass.
+
+    The run ends Completed when every source was crawled, in the Failed state
+    named "Partially failed" when some could not be (the others' articles are
+    stored and grouped; the result is still the summary), and Failed when none
+    could be or the database is unreachable.
 
     Args:
         sources_file: path of ``sources.toml``.
@@ -215,22 +272,60 @@ def night(
             the Prefect UI, passwords included.
         only_sources: crawl only these sources (all when ``None``).
         crawl_delay: seconds between requests to one site (overrides the file).
+        window_days: match new articles with those of this many days (overrides
+            the file's ``[dedupe] window_days``).
     """
     settings = load_settings(
         Path(sources_file),
-        overrides={"database": {"url": db_url}, "crawl": {"delay": crawl_delay}},
+        overrides={
+            "database": {"url": db_url},
+            "crawl": {"delay": crawl_delay},
+            "dedupe": {"window_days": window_days},
+        },
         require_sources=True,
     )
-    return run_pipeline(settings, only_sources)
+    summary = run_pipeline(settings, only_sources)
+    if summary["failed_sources"]:
+        failed = ", ".join(sorted(summary["failed_sources"]))
+        return Failed(
+            name=PARTIAL_STATE,
+            message=f"crawl failed for {failed}; the other sources were stored and grouped",
+            data=summary,
+        )
+    return Completed(data=summary)
 
 
-def night_flow(settings: Settings) -> Flow[..., dict[str, Any]]:
+def night_flow(settings: Settings) -> Flow[..., State[dict[str, Any]]]:
     """Return the nightly flow with its crawls bounded by ``crawl.parallel_sources``."""
     runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(
         max_workers=settings.crawl.parallel_sources
     )
     # Prefect's annotation wants the runner's future type spelled out; it is the same.
     return night.with_options(task_runner=cast("TaskRunner[PrefectFuture[Any]]", runner))
+
+
+def run_night(
+    settings: Settings, *, only_sources: list[str] | None = None, **parameters: Any
+) -> dict[str, Any]:
+    """Run the nightly flow in this process; return its summary.
+
+    A partly failed night returns its summary too (its ``status`` says so, and
+    its ``failed_sources`` why); ``parameters`` are more of the flow's.
+
+    Raises:
+        RunFailed: no source could be crawled.
+        storage.DatabaseUnavailable: the database could not be reached.
+    """
+    state = night_flow(settings)(
+        sources_file=str(settings.sources_file),
+        only_sources=only_sources,
+        return_state=True,
+        **parameters,
+    )
+    if state.is_failed() and state.name == PARTIAL_STATE:
+        return cast("dict[str, Any]", state.result(raise_on_failure=False))
+    # The summary, or the exception the run failed with (raised here).
+    return cast("dict[str, Any]", state.result())
 
 
 def run_pipeline(settings: Settings, only_sources: list[str] | None = None) -> dict[str, Any]:
@@ -244,13 +339,19 @@ def run_pipeline(settings: Settings, only_sources: list[str] | None = None) -> d
     run_id, run_dir = start_run(db, settings.archive.dir, names, settings.crawl.seen_days)
     try:
         cache = Path(settings.archive.dir) / "http-cache"
+        c = settings.crawl
+        crawl = crawl_source.with_options(
+            retries=c.source_retries,
+            retry_delay_seconds=exponential_backoff(c.source_retry_delay)(c.source_retries),
+        )
         futures = {
-            name: crawl_source.submit(
+            name: crawl.submit(
                 str(settings.sources_file),
                 name,
                 run_dir,
                 settings.scrapy_settings(),
                 str(cache / name),
+                c.source_timeout,
             )
             for name in names
         }
@@ -261,7 +362,7 @@ def run_pipeline(settings: Settings, only_sources: list[str] | None = None) -> d
             if state.is_completed():
                 crawled[name] = future.result()
             else:
-                failed[name] = str(state.message or state.name)
+                failed[name] = _why_failed(state)
         if names and not crawled:
             raise RunFailed(
                 "no source could be crawled: "
@@ -285,11 +386,18 @@ def run_pipeline(settings: Settings, only_sources: list[str] | None = None) -> d
             "stored": stored,
             "grouped": grouped,
         }
-        summary["by_source"] = source_records(summary)
         return report(db, run_id, summary)
     except Exception as exc:
         fail_run(db, run_id, str(exc))
         raise
+
+
+def _why_failed(state: State[Any]) -> str:
+    """The error a failed task raised, as its one line; else the state's message."""
+    error = state.result(raise_on_failure=False)
+    if isinstance(error, Exception):
+        return str(error) or type(error).__name__
+    return str(state.message or state.name)
 
 
 def _seen_file(run_dir: Path, source: str) -> Path:

@@ -138,6 +138,8 @@ class StoreCounts:
     stored: dict[str, int] = field(default_factory=dict)
     already_stored: dict[str, int] = field(default_factory=dict)
     rejected: dict[str, int] = field(default_factory=dict)
+    # Of the rejected: pages fetched whole (status 200) that held no article.
+    empty: dict[str, int] = field(default_factory=dict)
     # Archives that could not be read to the end (what came before the damage is stored).
     damaged: list[str] = field(default_factory=list)
 
@@ -161,16 +163,18 @@ def store_extracted(
     counts = counts or StoreCounts()
     for batch in _batches(outcomes, _BATCH):
         articles: list[Article] = []
-        rejected = [o for o in batch if isinstance(o, Rejected)]
+        no_article = [o for o in batch if isinstance(o, Rejected)]
+        cannot_store = []
         for outcome in batch:
             if isinstance(outcome, Article):
                 reason = unstorable(outcome)
                 if reason is None:
                     articles.append(outcome)
                 else:
-                    rejected.append(
+                    cannot_store.append(
                         Rejected(url=outcome.fetched_url, source=outcome.source, reason=reason)
                     )
+        rejected = no_article + cannot_store
         # The same URL twice in one batch (a page and its redirect) is stored once.
         unique = list({a.url: a for a in articles}.values())
         with sessions.begin() as session:
@@ -180,6 +184,9 @@ def store_extracted(
             counts.add("stored" if a.url in new_ids else "already_stored", a.source)
         for r in rejected:
             counts.add("rejected", r.source)
+        for r in no_article:
+            if r.status is None:  # fetched whole (not an error page), and no article in it
+                counts.add("empty", r.source)
     return counts
 
 

@@ -63,6 +63,8 @@ __all__ = [
     "list_runs",
     "merge_groups",
     "move_articles",
+    "night_group_counts",
+    "night_groups",
     "pending_articles",
     "record_correction",
     "record_rejections",
@@ -913,6 +915,76 @@ def list_groups(
         .offset(offset)
     )
     return _group_records(session, list(session.scalars(query)))
+
+
+def _run_started(run_id: int) -> Any:
+    return select(Run.started_at).where(Run.id == run_id).scalar_subquery()
+
+
+def night_group_counts(session: Session, run_id: int) -> dict[str, dict[str, int]]:
+    """Per source, what run ``run_id`` did to the story groups.
+
+    ``new_groups``: live groups opened during the run whose origin is one of the
+    run's articles of that source. ``new_copies``: the run's articles of that
+    source that joined a group opened before the run.
+    """
+    started = _run_started(run_id)
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"new_groups": 0, "new_copies": 0})
+    opened = (
+        select(Article.source, func.count())
+        .join(StoryGroup, StoryGroup.origin_article_id == Article.id)
+        .where(
+            Article.run_id == run_id,
+            StoryGroup.created_at >= started,
+            StoryGroup.merged_into.is_(None),
+            StoryGroup.size > 0,
+        )
+        .group_by(Article.source)
+    )
+    for source, n in session.execute(opened):
+        counts[source]["new_groups"] = n
+    joined = (
+        select(Article.source, func.count())
+        .join(StoryGroup, StoryGroup.id == Article.group_id)
+        .where(Article.run_id == run_id, StoryGroup.created_at < started)
+        .group_by(Article.source)
+    )
+    for source, n in session.execute(joined):
+        counts[source]["new_copies"] = n
+    return dict(counts)
+
+
+def night_groups(session: Session, run_id: int, limit: int = 10) -> dict[str, list[dict[str, Any]]]:
+    """The largest groups run ``run_id`` opened (``new``) and added to (``growing``).
+
+    Each is a group record (see :func:`list_groups`) with ``outlets``, its number
+    of distinct sources, and ``added``, how many of its articles the run stored.
+    """
+    started = _run_started(run_id)
+    added = (
+        select(Article.group_id, func.count().label("added"))
+        .where(Article.run_id == run_id, Article.group_id.is_not(None))
+        .group_by(Article.group_id)
+        .subquery()
+    )
+    found: dict[str, list[dict[str, Any]]] = {}
+    for kind, when in (
+        ("new", StoryGroup.created_at >= started),
+        ("growing", StoryGroup.created_at < started),
+    ):
+        rows = session.execute(
+            select(StoryGroup, added.c.added)
+            .join(added, added.c.group_id == StoryGroup.id)
+            .where(when)
+            .order_by(StoryGroup.size.desc(), added.c.added.desc(), StoryGroup.id)
+            .limit(limit)
+        ).all()
+        records = _group_records(session, [group for group, _ in rows])
+        found[kind] = [
+            {**record, "outlets": len(record["sources"]), "added": n}
+            for record, (_, n) in zip(records, rows, strict=True)
+        ]
+    return found
 
 
 def get_group(session: Session, group_id: int) -> dict[str, Any]:

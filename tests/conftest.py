@@ -59,3 +59,18 @@ def db_url(request: pytest.FixtureRequest) -> str:
     """Each test using it runs on a fresh SQLite file and a fresh PostgreSQL database."""
     name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     return request.getfixturevalue(name)
+
+
+@pytest.fixture(scope="session")
+def prefect_api_url() -> Iterator[str]:
+    """One Prefect server for the whole session (it is slow to start).
+
+    Flows run in the test process report to it; ``PREFECT_API_URL`` is set while it runs.
+    """
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        url = PREFECT_API_URL.value()
+        assert url, "the Prefect test harness gave no API URL"
+        yield url

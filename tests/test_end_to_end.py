@@ -70,18 +70,6 @@ def sources_file(web: DemoWeb, tmp_path_factory: pytest.TempPathFactory) -> Path
     return path
 
 
-@pytest.fixture(scope="session")
-def prefect_api_url() -> Iterator[str]:
-    """One Prefect server for the whole session (it is slow to start)."""
-    from prefect.settings import PREFECT_API_URL
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        url = PREFECT_API_URL.value()
-        assert url, "the Prefect test harness gave no API URL"
-        yield url
-
-
 def wiredupe(
     *args: str, cwd: Path, api_url: str | None, db: str
 ) -> subprocess.CompletedProcess[str]:

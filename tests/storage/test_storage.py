@@ -387,3 +387,43 @@ def test_sqlite_syncs_its_log_at_checkpoints(sqlite_url: str) -> None:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
     engine.dispose()
+
+
+def test_a_nights_groups_and_counts_per_source(sessions: sessionmaker[Session]) -> None:
+    """What run 2 opened and grew, per source (sources: odd ids "example", even "other")."""
+
+    def group(s: Session, urls: list[int], origin: int) -> int:
+        (gid,) = storage.create_groups(s, 1)
+        storage.set_groups(s, {ids[f"https://news.example/{i}"]: gid for i in urls})
+        origin_id = ids[f"https://news.example/{origin}"]
+        storage.update_groups(s, [storage.GroupUpdate(gid, origin_id, {}, None)])
+        return gid
+
+    with sessions.begin() as s:
+        first = storage.start_run(s, "run")
+        ids = storage.insert_articles(s, [_row(i, run_id=first) for i in (1, 2)])
+        old = group(s, [1, 2], origin=1)
+    with sessions.begin() as s:
+        second = storage.start_run(s, "run")
+    with sessions.begin() as s:
+        ids |= storage.insert_articles(s, [_row(i, run_id=second) for i in (3, 4, 5, 6, 7)])
+        storage.set_groups(s, {ids["https://news.example/3"]: old})  # a copy of run 1's story
+        storage.update_groups(
+            s, [storage.GroupUpdate(old, ids["https://news.example/1"], {}, None)]
+        )
+        big = group(s, [4, 5, 6], origin=5)
+        lone = group(s, [7], origin=7)
+    with sessions() as s:
+        counts = storage.night_group_counts(s, second)
+        night = storage.night_groups(s, second)
+        before = storage.night_group_counts(s, first)
+    assert counts == {
+        "example": {"new_groups": 2, "new_copies": 1},  # opened big (5) and lone (7); 3 joined old
+    }
+    assert before == {"example": {"new_groups": 1, "new_copies": 0}}
+    assert [(g["id"], g["size"], g["outlets"], g["added"]) for g in night["new"]] == [
+        (big, 3, 2, 3),
+        (lone, 1, 1, 1),
+    ]
+    assert [(g["id"], g["size"], g["added"]) for g in night["growing"]] == [(old, 3, 1)]
+    assert night["new"][0]["origin"] == {"url": "https://news.example/5", "source": "example"}
