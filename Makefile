@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint install lock clean
+.PHONY: demo nightly test lint install lock clean
 
 # The environment is rebuilt whenever the lock or the project metadata change.
 $(STAMP): requirements.lock pyproject.toml
@@ -18,6 +18,11 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/wiredupe demo
+
+# A Prefect server (unless one answers at PREFECT_API_URL) and the nightly schedule.
+SOURCES ?= sources.toml
+nightly: $(STAMP)
+	scripts/serve-nightly $(SOURCES)
 
 test: $(STAMP)
 	$(BIN)/ruff check .

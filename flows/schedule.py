@@ -30,6 +30,7 @@ def serve_nightly(settings: Settings) -> None:
             "the schedule needs a running Prefect server: start one with "
             "`prefect server start` and set PREFECT_API_URL=http://127.0.0.1:4200/api",
         )
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
     from prefect.schedules import Cron
 
     from flows.pipeline import night_flow
@@ -46,7 +47,13 @@ def serve_nightly(settings: Settings) -> None:
         name=DEPLOYMENT_NAME,
         schedules=[cron],
         parameters={"sources_file": str(settings.sources_file.resolve())},
+        # Stopping the server process leaves the schedule on: it serves again when restarted.
         pause_on_shutdown=False,
-        # One night at a time: a run still going when the next is due makes it wait.
+        # One night at a time, across every process serving the deployment: a run
+        # still going when the next is due makes that one wait (no night is skipped:
+        # articles drop off feeds, and a skipped night would miss them).
+        global_limit=ConcurrencyLimitConfig(
+            limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE
+        ),
         limit=1,
     )
