@@ -12,7 +12,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from statistics import median
 from typing import Any
 
-__all__ = ["EMPTY_RATE", "ERROR_RATE", "RECENT_NIGHTS", "rate", "source_health"]
+__all__ = [
+    "EMPTY_RATE",
+    "ERROR_RATE",
+    "RECENT_NIGHTS",
+    "earlier_records",
+    "rate",
+    "source_health",
+]
 
 # Earlier nights a source's rates are compared with (the median of them).
 RECENT_NIGHTS = 7
@@ -57,6 +64,24 @@ def source_health(
             unit = "pages" if key == EMPTY_RATE else "requests"
             problems.append(f"{what} {now:.0%} of {unit} (usually {usual:.0%}): {hint}")
     return problems
+
+
+def earlier_records(
+    runs: Iterable[Mapping[str, Any]], run_id: int
+) -> dict[str, list[dict[str, Any]]]:
+    """Each source's records of the runs before ``run_id``, newest first.
+
+    Args:
+        runs: runs as :func:`storage.list_runs` returns them, newest first; a run
+            without per-source records (one that failed before crawling) adds none.
+        run_id: tonight's run.
+    """
+    found: dict[str, list[dict[str, Any]]] = {}
+    for run in runs:
+        if run["id"] < run_id:
+            for record in (run.get("stats") or {}).get("by_source", ()):
+                found.setdefault(record["source"], []).append(record)
+    return found
 
 
 def _usual(rates: Iterable[float | None]) -> float | None:

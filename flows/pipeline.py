@@ -30,7 +30,7 @@ from flows.childlog import run_logged
 from flows.config import Settings, load_settings
 from flows.errors import CrawlFailed, RunFailed
 from flows.grouping import group_new_articles
-from flows.health import RECENT_NIGHTS, source_health
+from flows.health import RECENT_NIGHTS, earlier_records, source_health
 from flows.report import (
     health_lines,
     night_groups_markdown,
@@ -204,9 +204,7 @@ def report(db_url: str, run_id: int, summary: dict[str, Any]) -> dict[str, Any]:
             "status": status,
             "groups_by_source": storage.night_group_counts(session, run_id),
         }
-        earlier = _earlier_records(
-            storage.list_runs(session, 4 * RECENT_NIGHTS, kind="run"), run_id
-        )
+        earlier = earlier_records(storage.list_runs(session, 4 * RECENT_NIGHTS, kind="run"), run_id)
         records = source_records(summary)
         health = {r["source"]: source_health(r, earlier.get(r["source"], [])) for r in records}
         summary["health"] = {name: problems for name, problems in health.items() if problems}
@@ -231,16 +229,6 @@ def report(db_url: str, run_id: int, summary: dict[str, Any]) -> dict[str, Any]:
         description=f"wiredupe run {run_id}",
     )
     return summary
-
-
-def _earlier_records(runs: list[dict[str, Any]], run_id: int) -> dict[str, list[dict[str, Any]]]:
-    """Each source's records of the runs before ``run_id``, newest first."""
-    found: dict[str, list[dict[str, Any]]] = {}
-    for run in runs:
-        if run["id"] < run_id:
-            for record in (run.get("stats") or {}).get("by_source", ()):
-                found.setdefault(record["source"], []).append(record)
-    return found
 
 
 @task(name="fail-run", cache_policy=NO_CACHE)

@@ -21,6 +21,7 @@ import pytest
 
 from dedupe import score_grouping
 from demo.server import DemoWeb, serve_web
+from flows.health import rate
 
 ROOT = Path(__file__).resolve().parent.parent
 TRUTH = json.loads((ROOT / "demo" / "truth.json").read_text(encoding="utf-8"))
@@ -189,6 +190,14 @@ def test_two_nights_on_the_demo_web(
     assert sum(r["rejected"] for r in night2) == sum(
         r["errors"].get("http_error", 0) for r in night2
     )
+    # Of the rejected pages, those fetched whole with no article in them (not the
+    # error pages) make each source's no-article rate; the second night has none.
+    assert sum(r["empty"] for r in night1) == sum(
+        r["rejected"] - r["errors"].get("http_error", 0) for r in night1
+    )
+    assert sum(r["empty"] for r in night1) > 0 and sum(r["empty"] for r in night2) == 0
+    for r in night1:
+        assert r["empty_rate"] == rate(r["empty"], r["stored"] + r["already_stored"] + r["empty"])
 
 
 def test_run_with_a_temporary_prefect_server(sources_file: Path, tmp_path: Path) -> None:
