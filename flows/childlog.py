@@ -63,41 +63,60 @@ def run_logged(
     logger: logging.Logger | logging.LoggerAdapter[logging.Logger],
     timeout: float,
 ) -> int | None:
-    """Run ``argv``; write its output to ``log_path`` and relay its records to ``logger``.
+    """Run ``argv``; append its output to ``log_path`` and relay its records to ``logger``.
 
     Returns the exit code, or ``None`` when the process was still running after
-    ``timeout`` seconds and was killed.
+    ``timeout`` seconds and was killed. The process never outlives the call: it
+    is killed too when waiting is interrupted (a cancelled run).
+
+    Raises:
+        OSError: the log file could not be written (the process is killed).
     """
+    relay = _Relay(logger)
     with (
-        log_path.open("wb") as log,
+        log_path.open("ab") as log,
         subprocess.Popen(
             argv, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         ) as proc,
     ):
         assert proc.stdout is not None  # stdout=PIPE
-        reader = threading.Thread(
-            target=_copy_and_relay, args=(proc.stdout, log, logger), daemon=True
-        )
+        reader = threading.Thread(target=relay.run, args=(proc.stdout, log), daemon=True)
         reader.start()
+        returncode: int | None = None
         try:
-            returncode: int | None = proc.wait(timeout=timeout)
+            returncode = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-            returncode = None
-        reader.join()
+            pass
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            reader.join()
+    if relay.error is not None:
+        raise relay.error
     return returncode
 
 
-def _copy_and_relay(
-    stream: IO[bytes],
-    log: IO[bytes],
-    logger: logging.Logger | logging.LoggerAdapter[logging.Logger],
-) -> None:
-    def lines() -> Iterable[str]:
-        for raw in stream:
-            log.write(raw)
-            log.flush()
-            yield raw.decode("utf-8", errors="replace")
+class _Relay:
+    """Copies a child's output to its log file and its records to a logger (in a thread)."""
 
-    relay_records(lines(), logger)
+    def __init__(self, logger: logging.Logger | logging.LoggerAdapter[logging.Logger]) -> None:
+        self._logger = logger
+        self.error: Exception | None = None  # what stopped the copy, raised by run_logged
+
+    def run(self, stream: IO[bytes], log: IO[bytes]) -> None:
+        def lines() -> Iterable[str]:
+            for raw in stream:
+                log.write(raw)
+                log.flush()
+                yield raw.decode("utf-8", errors="replace")
+
+        try:
+            relay_records(lines(), self._logger)
+        except Exception as exc:  # handed to run_logged, which raises it
+            self.error = exc
+            # Keep the pipe drained, or the child blocks on a full pipe; the file
+            # keeps the rest unless writing it is what failed.
+            for raw in stream:
+                if not isinstance(exc, OSError):
+                    log.write(raw)

@@ -17,7 +17,7 @@ Each layer overrides the one before. ``sources.toml`` holds the ``[[sources]]``
     retries = 2                  # after a 5xx or a timeout, with growing pauses
     max_page_mb = 10             # larger responses are cancelled
     parallel_sources = 2         # crawls (child processes) at once
-    source_timeout = 10800       # seconds a source's crawl may take before it is stopped
+    source_timeout = 3600        # seconds a source's crawl may take before it is stopped
     source_retries = 2           # a failed crawl of a source is run again this many times,
     source_retry_delay = 60      # after 60 s, then 120 s, ...
     seen_days = 90               # a URL stored or rejected this recently is not fetched again
@@ -98,6 +98,9 @@ def _at_least(obj: object, minimum: float, *names: str) -> None:
             raise InvalidSetting(name, f"must be at least {minimum}, got {getattr(obj, name)!r}")
 
 
+_MAX_SOURCE_RETRIES = 50
+
+
 @dataclass(frozen=True, kw_only=True)
 class CrawlSettings:
     """Politeness, limits and parallelism of the crawl."""
@@ -119,8 +122,10 @@ class CrawlSettings:
     # Crawls (child processes) at once; one per core is a good start.
     parallel_sources: int = 2
     # A night must end: a source's crawl still going after this many seconds is
-    # stopped, and counts as failed (what it archived is still extracted).
-    source_timeout: float = 3 * 3600.0
+    # stopped, and counts as failed (what it archived is still extracted). With
+    # its retries, a hung source holds one crawl slot for (source_retries + 1)
+    # times this, plus the pauses: about 3 h 3 min with the defaults.
+    source_timeout: float = 3600.0
     # A source's crawl that failed (stopped, or its process died) runs again this
     # many times, after source_retry_delay seconds, then twice as long each time:
     # a site down for a few minutes still makes the night.
@@ -139,6 +144,11 @@ class CrawlSettings:
             )
         _at_least(self, 0, "delay", "retries", "source_retries", "source_retry_delay")
         _at_least(self, 0.01, "timeout", "max_page_mb", "source_timeout")
+        if self.source_retries > _MAX_SOURCE_RETRIES:  # Prefect's own bound
+            raise InvalidSetting(
+                "source_retries",
+                f"must be at most {_MAX_SOURCE_RETRIES}, got {self.source_retries!r}",
+            )
         _at_least(
             self, 1, "concurrency_per_domain", "parallel_sources", "seen_days", "lastmod_days"
         )

@@ -15,16 +15,21 @@ from typing import Any
 __all__ = [
     "EMPTY_RATE",
     "ERROR_RATE",
+    "JUMP",
+    "MIN_NIGHTS",
+    "MIN_PAGES",
     "RECENT_NIGHTS",
-    "earlier_records",
     "rate",
     "source_health",
 ]
 
-# Earlier nights a source's rates are compared with (the median of them).
+# Earlier nights a source's rates are compared with (the median of them) ...
 RECENT_NIGHTS = 7
-# A rate over fewer pages than this says nothing, tonight or on an earlier night.
-MIN_PAGES = 5
+# ... of which at least this many must have a rate: one odd night is no "usual".
+MIN_NIGHTS = 3
+# A rate over fewer pages (or requests) than this says nothing, tonight or on an
+# earlier night: one empty page in five is noise, not a broken template.
+MIN_PAGES = 20
 # A rate is flagged when it is this much above the source's usual rate, and at
 # least twice it: from 5 % to 30 % is news, from 40 % to 55 % is a busy night.
 JUMP = 0.2
@@ -47,10 +52,14 @@ def source_health(
         record: the source's record of tonight's run.
         history: its records of earlier nights, newest first (at most
             ``RECENT_NIGHTS`` are used; nights whose crawl failed are left out).
+
+    Returns:
+        The problems, worst first; an empty list for a night like its usual ones.
     """
-    problems = []
     if record.get("failed"):
-        problems.append(f"crawl failed: {record['failed']}")
+        # Nothing else is known of a crawl that failed (it stored nothing, or little).
+        return [f"crawl failed: {record['failed']}"]
+    problems = []
     if not record.get("stored"):
         problems.append("stored nothing" + _why_nothing(record))
     usual_nights = [r for r in history if not r.get("failed")][:RECENT_NIGHTS]
@@ -66,32 +75,12 @@ def source_health(
     return problems
 
 
-def earlier_records(
-    runs: Iterable[Mapping[str, Any]], run_id: int
-) -> dict[str, list[dict[str, Any]]]:
-    """Each source's records of the runs before ``run_id``, newest first.
-
-    Args:
-        runs: runs as :func:`storage.list_runs` returns them, newest first; a run
-            without per-source records (one that failed before crawling) adds none.
-        run_id: tonight's run.
-    """
-    found: dict[str, list[dict[str, Any]]] = {}
-    for run in runs:
-        if run["id"] < run_id:
-            for record in (run.get("stats") or {}).get("by_source", ()):
-                found.setdefault(record["source"], []).append(record)
-    return found
-
-
 def _usual(rates: Iterable[float | None]) -> float | None:
     known = [r for r in rates if r is not None]
-    return median(known) if known else None
+    return median(known) if len(known) >= MIN_NIGHTS else None
 
 
 def _why_nothing(record: Mapping[str, Any]) -> str:
-    if record.get("failed"):
-        return ""
     fetched, errors = record.get("fetched", 0), sum(record.get("errors", {}).values())
     if not fetched and not errors and record.get("not_modified"):
         return " (its feeds and sitemaps were unchanged since the last night)"

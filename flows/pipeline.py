@@ -30,10 +30,11 @@ from flows.childlog import run_logged
 from flows.config import Settings, load_settings
 from flows.errors import CrawlFailed, RunFailed
 from flows.grouping import group_new_articles
-from flows.health import RECENT_NIGHTS, earlier_records, source_health
+from flows.health import RECENT_NIGHTS, source_health
 from flows.report import (
     health_lines,
     night_groups_markdown,
+    records_by_source,
     source_records,
     source_table_rows,
     summary_markdown,
@@ -84,7 +85,8 @@ def crawl_source(
 
     ``cache_dir`` keeps the source's feeds and sitemaps between nights, so that
     they are asked for with ``If-None-Match``/``If-Modified-Since``. The crawl's
-    log goes to ``{source}.crawl.log`` and, from INFO up, to this task's log. A
+    log goes to ``{source}.crawl.log`` (each attempt appended) and, from INFO up,
+    to this task's log. A
     crawl still going after ``timeout`` seconds is stopped. Returns the crawl's
     statistics (see :mod:`crawler.fetchlog`).
 
@@ -204,11 +206,13 @@ def report(db_url: str, run_id: int, summary: dict[str, Any]) -> dict[str, Any]:
             "status": status,
             "groups_by_source": storage.night_group_counts(session, run_id),
         }
-        earlier = earlier_records(storage.list_runs(session, 4 * RECENT_NIGHTS, kind="run"), run_id)
+        runs = storage.list_runs(session, 4 * RECENT_NIGHTS, kind="run")
+        earlier = records_by_source(runs, before=run_id)
         records = source_records(summary)
-        health = {r["source"]: source_health(r, earlier.get(r["source"], [])) for r in records}
-        summary["health"] = {name: problems for name, problems in health.items() if problems}
-        summary["by_source"] = source_records(summary)
+        for r in records:
+            r["health"] = source_health(r, earlier.get(r["source"], []))
+        summary["health"] = {r["source"]: r["health"] for r in records if r["health"]}
+        summary["by_source"] = records
         storage.finish_run(session, run_id, status, summary)
         groups = storage.night_groups(session, run_id)
     for line in health_lines(summary["by_source"]):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from flows.health import EMPTY_RATE, ERROR_RATE, rate
@@ -12,6 +12,7 @@ __all__ = [
     "counts_text",
     "health_lines",
     "night_groups_markdown",
+    "records_by_source",
     "source_history",
     "source_records",
     "source_table_rows",
@@ -81,6 +82,27 @@ def source_records(summary: dict[str, Any]) -> list[dict[str, Any]]:
 _STORE_FIGURES = ("stored", "already_stored", "rejected", "empty")
 
 
+def records_by_source(
+    runs: Iterable[Mapping[str, Any]], before: int | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Each source's records in ``runs`` (of the runs before run ``before``, when given).
+
+    Args:
+        runs: runs as :func:`storage.list_runs` returns them, newest first; a run
+            without per-source records (one that failed before crawling) adds none.
+        before: a run id; only earlier runs count.
+
+    Returns:
+        Source name to its records, newest first.
+    """
+    found: dict[str, list[dict[str, Any]]] = {}
+    for run in runs:
+        if before is None or run["id"] < before:
+            for record in (run.get("stats") or {}).get("by_source", ()):
+                found.setdefault(record["source"], []).append(record)
+    return found
+
+
 def source_history(
     runs: Sequence[dict[str, Any]],
     *,
@@ -98,11 +120,8 @@ def source_history(
         totals: articles stored per source, added to each record as ``total``.
     """
     found: dict[str, list[dict[str, Any]]] = {name: [] for name in configured}
-    for run in runs:
-        for record in (run.get("stats") or {}).get("by_source", ()):
-            history = found.setdefault(record["source"], [])
-            if len(history) < per_source:
-                history.append(record)
+    for name, history in records_by_source(runs).items():
+        found[name] = history[:per_source]
     records = []
     for name in sorted(found):
         history = found[name] or [_never_crawled(name)]
@@ -144,7 +163,8 @@ def source_table_rows(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]
             "no article": _percent(r.get(EMPTY_RATE)),
             "new groups": r.get("new_groups", 0),
             "new copies in existing groups": r.get("new_copies", 0),
-            "health": "; ".join(r.get("health", ())) or "ok",
+            # The Prefect UI renders a cell as markdown: a crawl's error quotes its log.
+            "health": _cell("; ".join(r.get("health", ()))) or "ok",
         }
         for r in records
     ]

@@ -19,7 +19,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Select, Table, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, defer
 
@@ -957,8 +968,9 @@ def night_group_counts(session: Session, run_id: int) -> dict[str, dict[str, int
 def night_groups(session: Session, run_id: int, limit: int = 10) -> dict[str, list[dict[str, Any]]]:
     """The largest groups run ``run_id`` opened (``new``) and added to (``growing``).
 
-    Each is a group record (see :func:`list_groups`) with ``outlets``, its number
-    of distinct sources, and ``added``, how many of its articles the run stored.
+    A new group of one article is no story group yet, and is left out. Each is a
+    group record (see :func:`list_groups`) with ``outlets``, its number of
+    distinct sources, and ``added``, how many of its articles the run stored.
     """
     started = _run_started(run_id)
     added = (
@@ -969,7 +981,7 @@ def night_groups(session: Session, run_id: int, limit: int = 10) -> dict[str, li
     )
     found: dict[str, list[dict[str, Any]]] = {}
     for kind, when in (
-        ("new", StoryGroup.created_at >= started),
+        ("new", and_(StoryGroup.created_at >= started, StoryGroup.size > 1)),
         ("growing", StoryGroup.created_at < started),
     ):
         rows = session.execute(

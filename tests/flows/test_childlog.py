@@ -71,3 +71,26 @@ def test_a_child_past_its_time_is_stopped(tmp_path: Path) -> None:
     code = run_logged([sys.executable, "-c", script], {}, log, logging.getLogger("test.crawl"), 1)
     assert code is None
     assert log.read_text() == "started\n"
+
+
+class _BrokenLogger(logging.LoggerAdapter[logging.Logger]):
+    def log(self, level: object, msg: object, *args: object, **kwargs: object) -> None:
+        raise RuntimeError("the log service is down")
+
+
+def test_a_relay_that_breaks_is_raised_and_the_file_keeps_everything(tmp_path: Path) -> None:
+    # Far more than a pipe holds: the child must not block once the relay stops.
+    script = "import sys; sys.stdout.write(sys.argv[1] * 2000)"
+    log = tmp_path / "crawl.log"
+    broken = _BrokenLogger(logging.getLogger("test.crawl"))
+    with pytest.raises(RuntimeError, match="the log service is down"):
+        run_logged([sys.executable, "-c", script, SCRAPY_LOG], {}, log, broken, 60)
+    assert log.read_text() == SCRAPY_LOG * 2000
+
+
+def test_each_attempt_is_appended_to_the_log(tmp_path: Path) -> None:
+    log = tmp_path / "crawl.log"
+    logger = logging.getLogger("test.crawl")
+    for attempt in ("first\n", "second\n"):
+        run_logged([sys.executable, "-c", f"print({attempt!r}, end='')"], {}, log, logger, 60)
+    assert log.read_text() == "first\nsecond\n"

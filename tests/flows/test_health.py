@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.health import earlier_records, source_health
+from flows.health import rate, source_health
+from flows.report import records_by_source
 
 
 def _night(stored: int = 20, empty_rate: float | None = 0.05, **more: Any) -> dict[str, Any]:
@@ -42,9 +43,20 @@ def test_a_high_rate_that_is_usual_for_the_source_is_not_flagged() -> None:
 
 
 def test_a_jump_in_errors_is_flagged_and_failed_nights_are_not_the_usual() -> None:
-    usual = [_night(error_rate=0.9, failed="stopped"), _night(), _night()]
+    usual = [_night(error_rate=0.9, failed="stopped"), _night(), _night(), _night()]
     (problem,) = source_health(_night(error_rate=0.5), usual)
     assert problem == "errors on 50% of requests (usually 4%): blocked, or the site is down?"
+
+
+def test_one_or_two_earlier_nights_are_no_usual() -> None:
+    # A new source, or one back after a pause: nothing to compare with yet.
+    assert source_health(_night(empty_rate=0.6), [_night(), _night()]) == []
+    assert source_health(_night(empty_rate=0.6), [_night()] * 3) != []
+
+
+def test_a_rate_needs_twenty_pages() -> None:
+    assert rate(4, 19) is None, "four empty pages of nineteen is no rate"
+    assert rate(4, 20) == 0.2
 
 
 def test_too_few_pages_say_nothing() -> None:
@@ -66,9 +78,9 @@ def test_a_source_that_stored_nothing_is_flagged_with_why() -> None:
     )
 
 
-def test_a_failed_crawl_is_flagged_first() -> None:
+def test_a_failed_crawl_is_the_one_problem() -> None:
     problems = source_health(_night(stored=0, failed="crawl of 'wire' exited with 1"))
-    assert problems == ["crawl failed: crawl of 'wire' exited with 1", "stored nothing"]
+    assert problems == ["crawl failed: crawl of 'wire' exited with 1"]
 
 
 def test_the_usual_comes_from_earlier_runs_of_the_same_source() -> None:
@@ -78,6 +90,6 @@ def test_the_usual_comes_from_earlier_runs_of_the_same_source() -> None:
 
     runs = [run(9, wire=0.9), run(8, wire=0.1, other=0.5), {"id": 7, "stats": {"error": "x"}}]
     runs.append(run(6, wire=0.2))
-    earlier = earlier_records(runs, run_id=9)  # tonight is run 9: not its own past
+    earlier = records_by_source(runs, before=9)  # tonight is run 9: not its own past
     assert [r["empty_rate"] for r in earlier["wire"]] == [0.1, 0.2]
     assert [r["empty_rate"] for r in earlier["other"]] == [0.5]

@@ -327,7 +327,7 @@ def test_the_schedule_serves_the_nightly_deployment_and_runs_it_with_parameters(
     assert set(stored) == {"spacewar"}, "only the chosen source was crawled"
 
 
-def test_wiredupe_run_says_which_sources_failed_and_exits_3(
+def test_wiredupe_run_says_which_sources_failed(
     prefect_api_url: str, demo_web: DemoWeb, stalled_web: DemoWeb, tmp_path: Path
 ) -> None:
     sources = _sources_file(tmp_path, demo_web, stalled_web, retries=0)
@@ -343,7 +343,7 @@ def test_wiredupe_run_says_which_sources_failed_and_exits_3(
         timeout=300,
         check=False,
     )
-    assert proc.returncode == 3, proc.stderr[-3000:]
+    assert proc.returncode == 0, proc.stderr[-3000:]  # the run completed: DESIGN's contract
     assert "partially failed: the crawl of stalled failed" in proc.stderr
     printed = " ".join(proc.stdout.split())  # the summary wraps at 80 columns
     assert "stalled (run 1): crawl failed: crawl of 'stalled' still going after" in printed

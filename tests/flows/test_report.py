@@ -31,7 +31,7 @@ def _summary(run_id: int, stored: int, **failed: str) -> dict[str, Any]:
             "stored": {"wire|one": stored},
             "already_stored": {"wire|one": 1},
             "rejected": {"wire|one": 1},
-            "empty": {"wire|one": 1},
+            "empty": {"wire|one": 20},
             "damaged": [],
         },
         "grouped": {"articles": stored, "new_groups": 1, "grown_groups": 0},
@@ -50,11 +50,11 @@ def test_a_sources_record_joins_crawl_and_storage_figures() -> None:
         "stored": 5,
         "already_stored": 1,
         "rejected": 1,
-        "empty": 1,
+        "empty": 20,
         "skipped": {"seen": 2, "robots": 1},
         "errors": {"http_error": 1, "timeout": 1},
-        "empty_rate": round(1 / 7, 3),  # of 7 pages extracted (5 new, 1 known, 1 empty)
-        "error_rate": round(2 / 11, 3),  # of 11 requests (9 fetched, 2 errors)
+        "empty_rate": round(20 / 26, 3),  # of 26 pages extracted (5 new, 1 known, 20 empty)
+        "error_rate": None,  # 11 requests (9 fetched, 2 errors) are too few for a rate
         "new_groups": 1,
         "new_copies": 2,
         "health": [],
@@ -115,9 +115,13 @@ def test_the_table_artifact_has_one_row_of_figures_per_source() -> None:
         "stored": 5,
         "skipped": 3,
         "errors": 2,
-        "no article": "14%",
+        "no article": "77%",
         "new groups": 1,
         "new copies in existing groups": 2,
         "health": "ok",
     }
     assert rows[0]["health"] == "crawl failed: still going"
+    # A crawl's error quotes its log, and the UI renders a cell as markdown.
+    summary["health"] = {"other": ["crawl failed: <GET http://x/a> | [b](c)"]}
+    (failed, _) = source_table_rows(source_records(summary))
+    assert failed["health"] == "crawl failed: &lt;GET http://x/a&gt; \\| \\[b\\](c)"
