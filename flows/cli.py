@@ -138,8 +138,8 @@ def _session(settings: Settings) -> Iterator[Session]:
         yield session
 
 
-def _parse_since(value: str | None) -> datetime | None:
-    """Accept an ISO date or time, or a relative age such as ``36h`` or ``7d``."""
+def _parse_when(value: str | None) -> datetime | None:
+    """Accept an ISO date or time, or a relative age such as ``36h`` or ``7d`` (ago)."""
     if value is None:
         return None
     match = re.fullmatch(r"(\d+)([hd])", value.strip())
@@ -319,8 +319,18 @@ def groups(
         str | None, typer.Option(help="Only groups with articles since (2025-11-21, 7d).")
     ] = None,
     min_size: Annotated[int, typer.Option(min=1, help="Only groups of at least N.")] = 1,
+    until: Annotated[
+        str | None, typer.Option(help="Only groups with articles until (2025-11-22, 1d).")
+    ] = None,
     search: Annotated[str | None, typer.Option(help="Text in a title or article.")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Only groups with an article of this source.")
+    ] = None,
+    agency: Annotated[
+        str | None, typer.Option(help="Only groups of this agency (AFP, Reuters, ...).")
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most N groups.")] = 50,
+    offset: Annotated[int, typer.Option(min=0, help="Skip the first N groups.")] = 0,
     fmt: Annotated[GroupFormat, typer.Option("--format", help="Output format.")] = (
         GroupFormat.table
     ),
@@ -331,7 +341,15 @@ def groups(
 
     with _session(_settings(None, db)) as session:
         found = storage.list_groups(
-            session, since=_parse_since(since), min_size=min_size, search=search, limit=limit
+            session,
+            since=_parse_when(since),
+            until=_parse_when(until),
+            min_size=min_size,
+            search=search,
+            source=source,
+            agency=agency,
+            limit=limit,
+            offset=offset,
         )
     if fmt is GroupFormat.table:
         groups_table(found, _stdout())

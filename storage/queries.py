@@ -876,13 +876,20 @@ def _group_records(session: Session, groups: Sequence[StoryGroup]) -> list[dict[
 def _groups_query(
     *,
     since: datetime | None,
+    until: datetime | None,
     min_size: int,
     search: str | None,
+    source: str | None,
+    agency: str | None,
 ) -> Select[Any]:
     query = select(StoryGroup).where(StoryGroup.size >= min_size)
     if since is not None:
         query = query.where(
             func.coalesce(StoryGroup.last_published, StoryGroup.updated_at) >= since
+        )
+    if until is not None:
+        query = query.where(
+            func.coalesce(StoryGroup.first_published, StoryGroup.created_at) <= until
         )
     if search:
         matching = select(Article.group_id).where(
@@ -892,6 +899,12 @@ def _groups_query(
             )
         )
         query = query.where(StoryGroup.id.in_(matching))
+    if source:
+        query = query.where(
+            StoryGroup.id.in_(select(Article.group_id).where(Article.source == source))
+        )
+    if agency:
+        query = query.where(func.lower(StoryGroup.agency) == agency.lower())
     return query
 
 
@@ -899,8 +912,11 @@ def list_groups(
     session: Session,
     *,
     since: datetime | None = None,
+    until: datetime | None = None,
     min_size: int = 1,
     search: str | None = None,
+    source: str | None = None,
+    agency: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
@@ -909,14 +925,25 @@ def list_groups(
     Args:
         session: an open session.
         since: only groups with an article published at or after this time.
+        until: only groups with an article published at or before this time
+            (with ``since``: groups that ran within the period).
         min_size: only groups with at least this many articles.
         search: only groups with an article whose title or text contains this
             (case-insensitive substring).
+        source: only groups with an article of this source.
+        agency: only groups of this agency (case-insensitive: ``afp`` is ``AFP``).
         limit: at most this many groups.
         offset: skip this many groups first (pagination).
     """
     query = (
-        _groups_query(since=since, min_size=min_size, search=search)
+        _groups_query(
+            since=since,
+            until=until,
+            min_size=min_size,
+            search=search,
+            source=source,
+            agency=agency,
+        )
         .order_by(
             StoryGroup.size.desc(),
             StoryGroup.last_published.desc().nulls_last(),

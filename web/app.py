@@ -29,6 +29,11 @@ def _session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(_session)]
 
 
+def _utc(when: datetime | None) -> datetime | None:
+    """A time from a query string; one without a zone is UTC."""
+    return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
+
+
 def create_app(db_url: str) -> FastAPI:
     """Build the app over the database at ``db_url`` (already migrated).
 
@@ -62,16 +67,25 @@ def create_app(db_url: str) -> FastAPI:
     def api_groups(
         s: SessionDep,
         since: datetime | None = None,
+        until: datetime | None = None,
         min_size: Annotated[int, Query(ge=1)] = 1,
         search: Annotated[str | None, Query(max_length=200)] = None,
+        source: Annotated[str | None, Query(max_length=storage.SOURCE_LENGTH)] = None,
+        agency: Annotated[str | None, Query(max_length=40)] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> dict[str, Any]:
-        """Story groups, largest and newest first; a ``since`` without a zone is UTC."""
-        if since is not None and since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
+        """Story groups, largest and newest first; a time without a zone is UTC."""
         items = storage.list_groups(
-            s, since=since, min_size=min_size, search=search, limit=limit, offset=offset
+            s,
+            since=_utc(since),
+            until=_utc(until),
+            min_size=min_size,
+            search=search,
+            source=source,
+            agency=agency,
+            limit=limit,
+            offset=offset,
         )
         return {"items": items, "limit": limit, "offset": offset}
 

@@ -121,6 +121,17 @@ def test_groups_formats_and_filters(ingested: Path) -> None:
     table = wiredupe("groups", cwd=ingested).stdout
     assert "Foxconn" in table and max(len(line) for line in table.splitlines()) <= 120
 
+    def ids(*args: str) -> list[int]:
+        out = wiredupe("groups", "--format", "json", *args, cwd=ingested).stdout
+        return [g["id"] for g in json.loads(out)]
+
+    every = ids()
+    afp = every[0]  # the seed copies: spacewar (origin) and southern, AFP
+    assert ids("--source", "southern") == [afp]
+    assert ids("--agency", "afp") == [afp]
+    assert ids("--until", "2000-01-01") == []
+    assert ids("--limit", "2", "--offset", "1") == every[1:3], "pagination"
+
 
 def test_export_records_follow_the_contract(ingested: Path) -> None:
     lines = wiredupe("export", "--format", "jsonl", cwd=ingested).stdout.splitlines()

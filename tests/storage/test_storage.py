@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -148,12 +149,24 @@ def test_list_groups_filters_orders_and_binds_search(sessions: sessionmaker[Sess
         storage.update_groups(
             s,
             [
-                storage.GroupUpdate(small, ids[0], {}, None),
+                storage.GroupUpdate(small, ids[0], {}, "AFP"),
                 storage.GroupUpdate(big, ids[1], {}, None),
             ],
         )
     with sessions() as s:
         assert [g["id"] for g in storage.list_groups(s)] == [big, small]
+        # small: article 1 (source example) at T0+1h; big: 2-4 (other, example, other) T0+2h-4h.
+
+        def ids_of(**filters: Any) -> list[int]:
+            return [g["id"] for g in storage.list_groups(s, **filters)]
+
+        assert ids_of(until=T0 + timedelta(hours=1, minutes=30)) == [small]
+        in_period = {"since": T0 + timedelta(minutes=90), "until": T0 + timedelta(minutes=150)}
+        assert ids_of(**in_period) == [big], "a group that ran within the period"
+        assert ids_of(source="other") == [big]
+        assert ids_of(source="example") == [big, small]
+        assert ids_of(source="' OR 1=1 --") == []
+        assert ids_of(agency="afp") == [small], "an agency matches whatever its case"
         assert [g["id"] for g in storage.list_groups(s, min_size=2)] == [big]
         assert [g["id"] for g in storage.list_groups(s, search="article 1.")] == [small]
         assert storage.list_groups(s, search="%' OR 1=1 --") == []

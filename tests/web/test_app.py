@@ -54,6 +54,20 @@ def test_api_lists_and_shows_groups(client: tuple[TestClient, int]) -> None:
     assert c.get("/api/groups", params={"since": "2025-11-22"}).json()["items"] == []
 
 
+def test_api_group_filters(client: tuple[TestClient, int]) -> None:
+    c, gid = client
+
+    def ids(**params: str) -> list[int]:
+        response = c.get("/api/groups", params=params)
+        assert response.status_code == 200, response.text
+        return [g["id"] for g in response.json()["items"]]
+
+    assert ids(until="2025-11-21T07:00") == [gid] and ids(until="2025-11-20") == []
+    assert ids(source="site2") == [gid] and ids(source="site9") == []
+    assert ids(agency="afp") == [gid] and ids(agency="Reuters") == []
+    assert ids(offset="1") == []
+
+
 def test_api_errors_are_json_with_status(client: tuple[TestClient, int]) -> None:
     c, _ = client
     missing = c.get("/api/groups/999")
@@ -62,6 +76,9 @@ def test_api_errors_are_json_with_status(client: tuple[TestClient, int]) -> None
     assert page.status_code == 404 and "no story group with id 999" in page.json()["detail"]
     assert c.get("/api/groups", params={"min_size": 0}).status_code == 422
     assert c.get("/api/groups", params={"since": "yesterday-ish"}).status_code == 422
+    assert c.get("/api/groups", params={"until": "soon"}).status_code == 422
+    assert c.get("/api/groups", params={"source": "x" * 1000}).status_code == 422
+    assert c.get("/api/groups", params={"offset": -1}).status_code == 422
 
 
 def test_pages_escape_scraped_text(client: tuple[TestClient, int]) -> None:
