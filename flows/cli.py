@@ -297,14 +297,8 @@ def sources(
 
     settings = _settings(sources_file, db)
     with _session(settings) as session:
-        recent = storage.list_runs(session, limit=max(100, 10 * runs), kind="run")
-        totals = storage.articles_by_source(session)
-    records = source_history(
-        recent,
-        configured=[s.name for s in settings.sources],
-        per_source=runs,
-        totals=totals,
-    )
+        stats = storage.source_stats(session, per_source=runs)
+    records = source_history(stats, configured=[s.name for s in settings.sources])
     if fmt is GroupFormat.table:
         sources_table(records, _stdout())
     else:

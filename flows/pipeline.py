@@ -34,7 +34,6 @@ from flows.health import RECENT_NIGHTS, source_health
 from flows.report import (
     health_lines,
     night_groups_markdown,
-    records_by_source,
     source_records,
     source_table_rows,
     summary_markdown,
@@ -207,7 +206,7 @@ def report(db_url: str, run_id: int, summary: dict[str, Any]) -> dict[str, Any]:
             "groups_by_source": storage.night_group_counts(session, run_id),
         }
         runs = storage.list_runs(session, 4 * RECENT_NIGHTS, kind="run")
-        earlier = records_by_source(runs, before=run_id)
+        earlier = storage.records_by_source(runs, before=run_id)
         records = source_records(summary)
         for r in records:
             r["health"] = source_health(r, earlier.get(r["source"], []))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flows.health import EMPTY_RATE, ERROR_RATE, rate
@@ -12,7 +12,6 @@ __all__ = [
     "counts_text",
     "health_lines",
     "night_groups_markdown",
-    "records_by_source",
     "source_history",
     "source_records",
     "source_table_rows",
@@ -82,50 +81,22 @@ def source_records(summary: dict[str, Any]) -> list[dict[str, Any]]:
 _STORE_FIGURES = ("stored", "already_stored", "rejected", "empty")
 
 
-def records_by_source(
-    runs: Iterable[Mapping[str, Any]], before: int | None = None
-) -> dict[str, list[dict[str, Any]]]:
-    """Each source's records in ``runs`` (of the runs before run ``before``, when given).
-
-    Args:
-        runs: runs as :func:`storage.list_runs` returns them, newest first; a run
-            without per-source records (one that failed before crawling) adds none.
-        before: a run id; only earlier runs count.
-
-    Returns:
-        Source name to its records, newest first.
-    """
-    found: dict[str, list[dict[str, Any]]] = {}
-    for run in runs:
-        if before is None or run["id"] < before:
-            for record in (run.get("stats") or {}).get("by_source", ()):
-                found.setdefault(record["source"], []).append(record)
-    return found
-
-
 def source_history(
-    runs: Sequence[dict[str, Any]],
-    *,
-    configured: Sequence[str] = (),
-    per_source: int = 1,
-    totals: dict[str, int] | None = None,
+    stats: Mapping[str, Sequence[dict[str, Any]]], *, configured: Sequence[str] = ()
 ) -> list[dict[str, Any]]:
-    """Return the latest ``per_source`` records of each source, newest first per source.
+    """Return each source's records, by source name, then newest first.
 
     Args:
-        runs: runs as :func:`storage.list_runs` returns them, newest first.
+        stats: each source's records of its latest runs, as
+            :func:`storage.source_stats` returns them.
         configured: sources of ``sources.toml``: listed even if no run has crawled
-            them yet (with zero figures and no run id).
-        per_source: how many runs to report for each source.
-        totals: articles stored per source, added to each record as ``total``.
+            them yet (with zero figures, no run id and a ``total`` of 0).
     """
-    found: dict[str, list[dict[str, Any]]] = {name: [] for name in configured}
-    for name, history in records_by_source(runs).items():
-        found[name] = history[:per_source]
-    records = []
+    found: dict[str, Sequence[dict[str, Any]]] = {name: () for name in configured}
+    found.update(stats)
+    records: list[dict[str, Any]] = []
     for name in sorted(found):
-        history = found[name] or [_never_crawled(name)]
-        records += [{**r, "total": (totals or {}).get(name, 0)} for r in history]
+        records += found[name] or [{**_never_crawled(name), "total": 0}]
     return records
 
 

@@ -4,7 +4,13 @@ SQLite by default, PostgreSQL through the same URL-driven code. Imports nothing
 else of wiredupe.
 """
 
-from storage.errors import DatabaseUnavailable, StorageError, UnknownGroup, redact_url
+from storage.errors import (
+    DatabaseUnavailable,
+    StorageError,
+    UnknownArticle,
+    UnknownGroup,
+    redact_url,
+)
 from storage.models import SOURCE_LENGTH, URL_LENGTH
 from storage.queries import (
     ArticleText,
@@ -22,6 +28,7 @@ from storage.queries import (
     count_articles,
     create_groups,
     export_articles,
+    find_article,
     finish_run,
     get_group,
     group_article_ids,
@@ -37,9 +44,11 @@ from storage.queries import (
     pending_articles,
     record_correction,
     record_rejections,
+    records_by_source,
     resolve_group,
     set_groups,
     signatures_by_id,
+    source_stats,
     stale_signature_ids,
     start_run,
     stored_urls,
@@ -60,6 +69,7 @@ __all__ = [
     "PendingArticle",
     "StorageError",
     "StoredSignature",
+    "UnknownArticle",
     "UnknownGroup",
     "add_boilerplate",
     "add_signatures",
@@ -71,6 +81,7 @@ __all__ = [
     "count_articles",
     "create_groups",
     "export_articles",
+    "find_article",
     "finish_run",
     "get_group",
     "group_article_ids",
@@ -88,10 +99,12 @@ __all__ = [
     "pending_articles",
     "record_correction",
     "record_rejections",
+    "records_by_source",
     "redact_url",
     "resolve_group",
     "set_groups",
     "signatures_by_id",
+    "source_stats",
     "stale_signature_ids",
     "start_run",
     "stored_urls",

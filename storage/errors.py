@@ -37,3 +37,11 @@ class UnknownGroup(StorageError, LookupError):
     def __init__(self, group_id: int) -> None:
         self.group_id = group_id
         super().__init__(f"no story group with id {group_id} (list them with: wiredupe groups)")
+
+
+class UnknownArticle(StorageError, LookupError):
+    """No stored article has the requested URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        super().__init__(f"no stored article has the URL {url!r}")

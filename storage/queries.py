@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, defer
 
-from storage.errors import UnknownGroup
+from storage.errors import UnknownArticle, UnknownGroup
 from storage.models import (
     LANGUAGE_LENGTH,
     SOURCE_LENGTH,
@@ -64,6 +64,7 @@ __all__ = [
     "count_articles",
     "create_groups",
     "export_articles",
+    "find_article",
     "finish_run",
     "get_group",
     "group_article_ids",
@@ -79,9 +80,11 @@ __all__ = [
     "pending_articles",
     "record_correction",
     "record_rejections",
+    "records_by_source",
     "resolve_group",
     "set_groups",
     "signatures_by_id",
+    "source_stats",
     "stale_signature_ids",
     "start_run",
     "stored_urls",
@@ -763,6 +766,42 @@ def list_runs(
     ]
 
 
+def records_by_source(
+    runs: Iterable[Mapping[str, Any]], before: int | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """Each source's records in ``runs`` (of the runs before run ``before``, when given).
+
+    Args:
+        runs: runs as :func:`list_runs` returns them, newest first; a run without
+            per-source records (``stats["by_source"]``, see the flows' run
+            summaries; one that failed before crawling has none) adds nothing.
+        before: a run id; only earlier runs count.
+
+    Returns:
+        Source name to its records, newest first.
+    """
+    found: dict[str, list[dict[str, Any]]] = {}
+    for run in runs:
+        if before is None or run["id"] < before:
+            for record in (run.get("stats") or {}).get("by_source", ()):
+                found.setdefault(record["source"], []).append(record)
+    return found
+
+
+def source_stats(session: Session, *, per_source: int = 1) -> dict[str, list[dict[str, Any]]]:
+    """Each source's records of its latest ``per_source`` nightly runs, newest first.
+
+    Each record (a run's figures for the source) gets ``total``: the articles the
+    source has stored in all.
+    """
+    runs = list_runs(session, limit=max(100, 10 * per_source), kind="run")
+    totals = articles_by_source(session)
+    return {
+        name: [{**r, "total": totals.get(name, 0)} for r in records[:per_source]]
+        for name, records in records_by_source(runs).items()
+    }
+
+
 # --- read path -------------------------------------------------------------------------
 
 
@@ -811,6 +850,27 @@ def articles_by_source(session: Session) -> dict[str, int]:
     """Return how many articles each source has stored."""
     query = select(Article.source, func.count(Article.id)).group_by(Article.source)
     return {source: n for source, n in session.execute(query)}
+
+
+def find_article(session: Session, url: str) -> dict[str, Any]:
+    """Return the exported record (with text) of the article at ``url``.
+
+    ``url`` may be the article's canonical URL, the URL it was fetched at, or
+    the one first asked for (before redirects).
+
+    Raises:
+        UnknownArticle: no stored article has this URL.
+    """
+    article = session.scalars(
+        select(Article)
+        .where(or_(Article.url == url, Article.fetched_url == url, Article.requested_url == url))
+        .order_by(Article.id)
+        .limit(1)
+    ).first()
+    if article is None:
+        raise UnknownArticle(url)
+    group = session.get(StoryGroup, article.group_id) if article.group_id else None
+    return _article_record(article, group, with_text=True)
 
 
 def _article_record(

@@ -89,6 +89,33 @@ def create_app(db_url: str) -> FastAPI:
         )
         return {"items": items, "limit": limit, "offset": offset}
 
+    @app.exception_handler(storage.UnknownArticle)
+    def unknown_article(_request: Request, exc: storage.UnknownArticle) -> JSONResponse:
+        """An article URL that is not stored is a 404."""
+        return JSONResponse(status_code=404, content={"detail": str(exc)})
+
+    @app.get("/api/articles")
+    def api_article(
+        s: SessionDep, url: Annotated[str, Query(min_length=1, max_length=4096)]
+    ) -> dict[str, Any]:
+        """The stored article at ``url`` (canonical, fetched or first asked-for), with text."""
+        return storage.find_article(s, url)
+
+    @app.get("/api/sources")
+    def api_sources(s: SessionDep, runs: Annotated[int, Query(ge=1, le=30)] = 7) -> dict[str, Any]:
+        """Each source's figures of its last ``runs`` nightly runs, newest first, and health."""
+        stats = storage.source_stats(s, per_source=runs)
+        return {"items": [{"source": name, "runs": stats[name]} for name in sorted(stats)]}
+
+    @app.get("/api/runs")
+    def api_runs(
+        s: SessionDep,
+        limit: Annotated[int, Query(ge=1, le=200)] = 20,
+        kind: Annotated[str | None, Query(pattern="^(run|ingest)$")] = None,
+    ) -> dict[str, Any]:
+        """The latest runs, newest first: kind, status, times and statistics."""
+        return {"items": storage.list_runs(s, limit, kind=kind)}
+
     @app.get("/api/groups/{group_id}")
     def api_group(s: SessionDep, group_id: int) -> dict[str, Any]:
         """One story group with its articles."""

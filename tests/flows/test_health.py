@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flows.health import rate, source_health
-from flows.report import records_by_source
 
 
 def _night(stored: int = 20, empty_rate: float | None = 0.05, **more: Any) -> dict[str, Any]:
@@ -81,15 +80,3 @@ def test_a_source_that_stored_nothing_is_flagged_with_why() -> None:
 def test_a_failed_crawl_is_the_one_problem() -> None:
     problems = source_health(_night(stored=0, failed="crawl of 'wire' exited with 1"))
     assert problems == ["crawl failed: crawl of 'wire' exited with 1"]
-
-
-def test_the_usual_comes_from_earlier_runs_of_the_same_source() -> None:
-    def run(run_id: int, **rates: float) -> dict[str, Any]:
-        by_source = [{"source": name, "empty_rate": r} for name, r in rates.items()]
-        return {"id": run_id, "stats": {"by_source": by_source}}
-
-    runs = [run(9, wire=0.9), run(8, wire=0.1, other=0.5), {"id": 7, "stats": {"error": "x"}}]
-    runs.append(run(6, wire=0.2))
-    earlier = records_by_source(runs, before=9)  # tonight is run 9: not its own past
-    assert [r["empty_rate"] for r in earlier["wire"]] == [0.1, 0.2]
-    assert [r["empty_rate"] for r in earlier["other"]] == [0.5]

@@ -63,10 +63,9 @@ def test_a_sources_record_joins_crawl_and_storage_figures() -> None:
     assert failed["source"] == "other" and failed["failed"].startswith("crawl of")
 
 
-def test_history_keeps_the_latest_runs_of_each_source_and_lists_new_ones() -> None:
-    runs = [{"id": n, "stats": {"by_source": source_records(_summary(n, n))}} for n in (3, 2, 1)]
-    runs.append({"id": 0, "stats": {"error": "no source could be crawled"}})
-    records = source_history(runs, configured=["fresh"], per_source=2, totals={"wire|one": 6})
+def test_history_lists_sources_by_name_and_the_ones_never_crawled() -> None:
+    stats = {"wire|one": [{**source_records(_summary(n, n))[0], "total": 6} for n in (3, 2)]}
+    records = source_history(stats, configured=["fresh", "wire|one"])
     assert [(r["source"], r["run_id"], r["stored"]) for r in records] == [
         ("fresh", None, 0),
         ("wire|one", 3, 3),

@@ -441,3 +441,26 @@ def test_a_nights_groups_and_counts_per_source(sessions: sessionmaker[Session]) 
     assert lone not in {g["id"] for g in night["growing"]}
     assert [(g["id"], g["size"], g["added"]) for g in night["growing"]] == [(old, 3, 1)]
     assert night["new"][0]["origin"] == {"url": "https://news.example/5", "source": "example"}
+
+
+def test_source_stats_keep_each_sources_latest_nightly_runs(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as s:
+        storage.insert_articles(s, [_row(1), _row(3)])  # two articles of "example"
+        for kind, status, stats in (
+            ("run", "completed", {"by_source": [{"source": "example", "stored": 1}]}),
+            ("run", "completed", {"by_source": [{"source": "example", "stored": 2}]}),
+            ("ingest", "completed", {"by_source": [{"source": "example", "stored": 99}]}),
+            ("run", "failed", {"error": "no source could be crawled"}),
+            ("run", "completed", {"by_source": [{"source": "example", "stored": 3}]}),
+        ):
+            run_id = storage.start_run(s, kind)
+            storage.finish_run(s, run_id, status, stats)
+    with sessions() as s:
+        stats = storage.source_stats(s, per_source=2)
+        runs = storage.list_runs(s, kind="run")
+    assert [(r["stored"], r["total"]) for r in stats["example"]] == [(3, 2), (2, 2)]
+    newest = runs[0]["id"]
+    earlier = storage.records_by_source(runs, before=newest)
+    assert [r["stored"] for r in earlier["example"]] == [2, 1], "tonight is not its own past"

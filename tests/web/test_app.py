@@ -30,7 +30,11 @@ def client(sqlite_url: str) -> Iterator[tuple[TestClient, int]]:
         }
         for i in (1, 2)
     ]
+    rows[1]["fetched_url"] = "https://site2.example/story?utm_source=rss"
     with sessions.begin() as s:
+        run_id = storage.start_run(s, "run")
+        by_source = [{"source": "site1", "run_id": run_id, "stored": 1, "health": []}]
+        storage.finish_run(s, run_id, "completed", {"by_source": by_source})
         ids = list(storage.insert_articles(s, rows).values())
         (gid,) = storage.create_groups(s, 1)
         storage.set_groups(s, dict.fromkeys(ids, gid))
@@ -88,3 +92,29 @@ def test_pages_escape_scraped_text(client: tuple[TestClient, int]) -> None:
         assert HOSTILE not in html, f"{path} renders a scraped title as HTML"
         assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert c.get("/", params={"search": "<script>"}).text.count("<script>") == 0
+
+
+def test_api_finds_an_article_by_any_of_its_urls(client: tuple[TestClient, int]) -> None:
+    c, gid = client
+    for url in ("https://site2.example/story", "https://site2.example/story?utm_source=rss"):
+        article = c.get("/api/articles", params={"url": url}).json()
+        assert article["url"] == "https://site2.example/story"
+        assert article["group_id"] == gid and article["agency"] == "AFP"
+        assert article["text"].startswith("Foxconn") and article["is_origin"] is False
+    missing = c.get("/api/articles", params={"url": "https://nowhere.example/"})
+    assert missing.status_code == 404 and "nowhere.example" in missing.json()["detail"]
+    assert c.get("/api/articles").status_code == 422
+
+
+def test_api_sources_and_runs(client: tuple[TestClient, int]) -> None:
+    c, _ = client
+    (site1,) = c.get("/api/sources").json()["items"]
+    assert site1["source"] == "site1"
+    assert [(r["stored"], r["total"]) for r in site1["runs"]] == [(1, 1)]
+    (run,) = c.get("/api/runs").json()["items"]
+    assert run["kind"] == "run" and run["status"] == "completed" and run["finished_at"]
+    assert c.get("/api/runs", params={"kind": "ingest"}).json()["items"] == []
+    assert c.get("/api/runs", params={"kind": "drop table"}).status_code == 422
+    assert c.get("/api/sources", params={"runs": 0}).status_code == 422
+    paths = c.get("/openapi.json").json()["paths"]
+    assert {"/api/articles", "/api/sources", "/api/runs"} <= set(paths)
