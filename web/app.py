@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -29,6 +30,44 @@ def _session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(_session)]
 
 
+# Groups per page of the list.
+PAGE = 50
+
+
+def _page_link(query: dict[str, str], offset: int) -> str:
+    """The list page's URL with the same filters, at ``offset``."""
+    return "/?" + urlencode({**query, **({"offset": offset} if offset > 0 else {})})
+
+
+def _spread(articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each copy in publication order, with how long after the first one it appeared."""
+    dated = [a for a in articles if a.get("published")]
+    if not dated:
+        return []
+    times = [datetime.fromisoformat(a["published"]) for a in dated]
+    first = min(times)
+    rows = sorted(zip(times, dated, strict=True), key=lambda pair: pair[0])
+    return [{"article": a, "after": _after(t - first)} for t, a in rows]
+
+
+def _after(delta: timedelta) -> str:
+    """``+2 h 05 min``, ``+3 d 4 h``, or ``first``."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes <= 0:
+        return "first" if delta.total_seconds() == 0 else "+0 min"
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"+{days} d {hours} h"
+    return f"+{hours} h {mins:02d} min" if hours else f"+{mins} min"
+
+
+def _safe_url(url: object) -> str:
+    """A scraped URL as a link target: http(s) only, anything else (``javascript:``) is ``#``."""
+    text = str(url or "")
+    return text if urlsplit(text).scheme.lower() in ("http", "https") else "#"
+
+
 def _utc(when: datetime | None) -> datetime | None:
     """A time from a query string; one without a zone is UTC."""
     return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
@@ -44,6 +83,7 @@ def create_app(db_url: str) -> FastAPI:
     sessions = storage.make_session_factory(engine)
     # Jinja2Templates autoescapes .html templates: scraped titles render as text.
     templates = Jinja2Templates(directory=str(_TEMPLATES))
+    templates.env.filters["safe_url"] = _safe_url
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -127,19 +167,54 @@ def create_app(db_url: str) -> FastAPI:
         s: SessionDep,
         search: Annotated[str | None, Query(max_length=200)] = None,
         min_size: Annotated[int, Query(ge=1)] = 1,
+        source: Annotated[str | None, Query(max_length=storage.SOURCE_LENGTH)] = None,
+        agency: Annotated[str | None, Query(max_length=40)] = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        offset: Annotated[int, Query(ge=0)] = 0,
     ) -> HTMLResponse:
-        """The story-group list, with search."""
-        items = storage.list_groups(s, min_size=min_size, search=search, limit=100)
+        """The story-group list, with search, filters and pages of ``PAGE`` groups."""
+        # One more than a page: whether there is a next page.
+        items = storage.list_groups(
+            s,
+            search=search or None,
+            min_size=min_size,
+            source=source or None,
+            agency=agency or None,
+            since=_utc(since),
+            until=_utc(until),
+            limit=PAGE + 1,
+            offset=offset,
+        )
+        # The links to other pages keep the filters as the reader typed them.
+        query = {k: v for k, v in request.query_params.items() if k != "offset" and v}
         return templates.TemplateResponse(
             request,
             "groups.html",
-            {"groups": items, "search": search or "", "min_size": min_size},
+            {
+                "groups": items[:PAGE],
+                "filters": query,
+                "previous": _page_link(query, offset - PAGE) if offset else None,
+                "next": _page_link(query, offset + PAGE) if len(items) > PAGE else None,
+            },
         )
 
     @app.get("/groups/{group_id}", response_class=HTMLResponse)
     def page_group(request: Request, s: SessionDep, group_id: int) -> HTMLResponse:
-        """One story group: origin, agency and every copy."""
+        """One story group: origin, agency, each copy and what it changed, and its spread."""
         record = storage.get_group(s, group_id)
-        return templates.TemplateResponse(request, "group.html", {"group": record})
+        return templates.TemplateResponse(
+            request, "group.html", {"group": record, "spread": _spread(record["articles"])}
+        )
+
+    @app.get("/sources", response_class=HTMLResponse)
+    def page_sources(request: Request, s: SessionDep) -> HTMLResponse:
+        """Each source's last nightly runs: figures and health."""
+        stats = storage.source_stats(s, per_source=7)
+        return templates.TemplateResponse(
+            request,
+            "sources.html",
+            {"sources": [{"source": name, "runs": stats[name]} for name in sorted(stats)]},
+        )
 
     return app
