@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
 # Before Prefect is imported anywhere: no telemetry from test servers (no network here).
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -26,6 +28,19 @@ def seed_texts() -> dict[str, str]:
     head, _, _ = texts["004"].partition("\nTECH SPACE\nNASA")
     texts["004"] = head.split("Space Travel News\nTECH SPACE\n", 1)[1]
     return texts
+
+
+@contextmanager
+def migrated_sessions(url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on the database at ``url``, migrated to the newest schema."""
+    import storage
+
+    engine = storage.make_engine(url)
+    storage.upgrade(engine)
+    try:
+        yield storage.make_session_factory(engine)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import storage
 from storage.models import Article, Base, StoryGroup
 from storage.queries import _UNSTORABLE, _clean
 from storage.session import alembic_config
+from tests.conftest import migrated_sessions
 
 T0 = datetime(2025, 11, 21, 6, 0, tzinfo=UTC)
 
@@ -36,10 +37,8 @@ def _row(i: int, **extra: object) -> dict[str, object]:
 
 @pytest.fixture
 def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = storage.make_engine(db_url)
-    storage.upgrade(engine)
-    yield storage.make_session_factory(engine)
-    engine.dispose()
+    with migrated_sessions(db_url) as factory:
+        yield factory
 
 
 def test_migrations_match_the_models_and_rerun_cleanly(db_url: str) -> None:

@@ -5,19 +5,18 @@ from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
 import storage
-from web import create_app
 
 T0 = datetime(2025, 11, 21, 6, 0, tzinfo=UTC)
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture
-def client(sqlite_url: str) -> Iterator[tuple[TestClient, int]]:
-    engine = storage.make_engine(sqlite_url)
-    storage.upgrade(engine)
-    sessions = storage.make_session_factory(engine)
+def client(
+    sessions: sessionmaker[Session], request: pytest.FixtureRequest
+) -> Iterator[tuple[TestClient, int]]:
     rows = [
         {
             "url": f"https://site{i}.example/story",
@@ -39,9 +38,8 @@ def client(sqlite_url: str) -> Iterator[tuple[TestClient, int]]:
         (gid,) = storage.create_groups(s, 1)
         storage.set_groups(s, dict.fromkeys(ids, gid))
         storage.update_groups(s, [storage.GroupUpdate(gid, ids[0], {ids[1]: 0.7}, "AFP")])
-    engine.dispose()
-    with TestClient(create_app(sqlite_url)) as test_client:
-        yield test_client, gid
+    # The app, once the store is filled.
+    yield request.getfixturevalue("app"), gid
 
 
 def test_api_lists_and_shows_groups(client: tuple[TestClient, int]) -> None:

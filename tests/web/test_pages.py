@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
 import storage
-from web import create_app
 
 T0 = datetime(2025, 11, 21, 6, 0, tzinfo=UTC)
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -29,11 +29,10 @@ def _row(i: int, **extra: object) -> dict[str, object]:
 
 
 @pytest.fixture
-def client(sqlite_url: str) -> Iterator[tuple[TestClient, int]]:
+def client(
+    sessions: sessionmaker[Session], request: pytest.FixtureRequest
+) -> Iterator[tuple[TestClient, int]]:
     """One group of three copies (site1 first, with changes), 54 lone articles, one run."""
-    engine = storage.make_engine(sqlite_url)
-    storage.upgrade(engine)
-    sessions = storage.make_session_factory(engine)
     rows = [
         _row(1, agency="AFP", agency_evidence=HOSTILE),
         _row(2),
@@ -60,9 +59,8 @@ def client(sqlite_url: str) -> Iterator[tuple[TestClient, int]]:
                   "errors": {"http_error": 1}, "empty_rate": None, "failed": None,
                   "health": [f"stored nothing {HOSTILE}"]}  # fmt: skip
         storage.finish_run(s, run, "completed", {"by_source": [record]})
-    engine.dispose()
-    with TestClient(create_app(sqlite_url)) as test_client:
-        yield test_client, group
+    # The app, once the store is filled.
+    yield request.getfixturevalue("app"), group
 
 
 def test_the_list_filters_and_pages(client: tuple[TestClient, int]) -> None:
