@@ -24,6 +24,7 @@ _RECORD = re.compile(
     r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:[.,]\d+)? \[[^\]]+\] "
     r"(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL): "
 )
+_LEVELS = logging.getLevelNamesMapping()
 # A line before any record (output of the child before its logging started, such
 # as an interpreter error) is worth a look.
 _LEVEL_OF_STRAY_LINES = logging.WARNING
@@ -49,7 +50,7 @@ def relay_records(
         match = _RECORD.match(line)
         if match:
             flush()
-            level = logging.getLevelNamesMapping()[match["level"]]
+            level = _LEVELS[match["level"]]
         elif not record and not line.strip():
             continue
         record.append(line)

@@ -54,7 +54,7 @@ def source_records(summary: dict[str, Any]) -> list[dict[str, Any]]:
         crawl = summary.get("sources", {}).get(name) or {}
         figures = {k: stored.get(k, {}).get(name, 0) for k in _STORE_FIGURES}
         errors = dict(crawl.get("errors_by_outcome", {}))
-        fetched = crawl.get("fetched", 0)
+        fetched, failed = crawl.get("fetched", 0), sum(errors.values())
         extracted = figures["stored"] + figures["already_stored"] + figures["empty"]
         groups = summary.get("groups_by_source", {}).get(name, {})
         records.append(
@@ -68,7 +68,7 @@ def source_records(summary: dict[str, Any]) -> list[dict[str, Any]]:
                 "skipped": dict(crawl.get("skipped", {})),
                 "errors": errors,
                 EMPTY_RATE: rate(figures["empty"], extracted),
-                ERROR_RATE: rate(sum(errors.values()), fetched + sum(errors.values())),
+                ERROR_RATE: rate(failed, fetched + failed),
                 "new_groups": groups.get("new_groups", 0),
                 "new_copies": groups.get("new_copies", 0),
                 "health": list(summary.get("health", {}).get(name, [])),

@@ -73,6 +73,42 @@ def _utc(when: datetime | None) -> datetime | None:
     return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
 
 
+def _group_filters(
+    since: datetime | None = None,
+    until: datetime | None = None,
+    min_size: Annotated[int, Query(ge=1)] = 1,
+    search: Annotated[str | None, Query(max_length=200)] = None,
+    source: Annotated[str | None, Query(max_length=storage.SOURCE_LENGTH)] = None,
+    agency: Annotated[str | None, Query(max_length=40)] = None,
+) -> dict[str, Any]:
+    """The filters of :func:`storage.list_groups` from a query string, for the API and the list.
+
+    A time without a zone is UTC; an empty field (a form's blank input) is no filter.
+    """
+    return {
+        "since": _utc(since),
+        "until": _utc(until),
+        "min_size": min_size,
+        "search": search or None,
+        "source": source or None,
+        "agency": agency or None,
+    }
+
+
+GroupFilters = Annotated[dict[str, Any], Depends(_group_filters)]
+
+
+def _sources(session: Session, runs: int) -> list[dict[str, Any]]:
+    """Each source, by name, with its figures of its last ``runs`` nightly runs."""
+    stats = storage.source_stats(session, per_source=runs)
+    return [{"source": name, "runs": stats[name]} for name in sorted(stats)]
+
+
+def _not_found(_request: Request, exc: Exception) -> JSONResponse:
+    """An unknown group or article is a 404 on every route, with the storage error's message."""
+    return JSONResponse(status_code=404, content={"detail": str(exc)})
+
+
 def create_app(db_url: str) -> FastAPI:
     """Build the app over the database at ``db_url`` (already migrated).
 
@@ -98,41 +134,19 @@ def create_app(db_url: str) -> FastAPI:
     )
     app.state.sessions = sessions
 
-    @app.exception_handler(storage.UnknownGroup)
-    def unknown_group(_request: Request, exc: storage.UnknownGroup) -> JSONResponse:
-        """A missing group is a 404 on every route, with the storage error's message."""
-        return JSONResponse(status_code=404, content={"detail": str(exc)})
+    for unknown in (storage.UnknownGroup, storage.UnknownArticle):
+        app.add_exception_handler(unknown, _not_found)
 
     @app.get("/api/groups")
     def api_groups(
         s: SessionDep,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        min_size: Annotated[int, Query(ge=1)] = 1,
-        search: Annotated[str | None, Query(max_length=200)] = None,
-        source: Annotated[str | None, Query(max_length=storage.SOURCE_LENGTH)] = None,
-        agency: Annotated[str | None, Query(max_length=40)] = None,
+        filters: GroupFilters,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> dict[str, Any]:
         """Story groups, largest and newest first; a time without a zone is UTC."""
-        items = storage.list_groups(
-            s,
-            since=_utc(since),
-            until=_utc(until),
-            min_size=min_size,
-            search=search,
-            source=source,
-            agency=agency,
-            limit=limit,
-            offset=offset,
-        )
+        items = storage.list_groups(s, **filters, limit=limit, offset=offset)
         return {"items": items, "limit": limit, "offset": offset}
-
-    @app.exception_handler(storage.UnknownArticle)
-    def unknown_article(_request: Request, exc: storage.UnknownArticle) -> JSONResponse:
-        """An article URL that is not stored is a 404."""
-        return JSONResponse(status_code=404, content={"detail": str(exc)})
 
     @app.get("/api/articles")
     def api_article(
@@ -144,8 +158,7 @@ def create_app(db_url: str) -> FastAPI:
     @app.get("/api/sources")
     def api_sources(s: SessionDep, runs: Annotated[int, Query(ge=1, le=30)] = 7) -> dict[str, Any]:
         """Each source's figures of its last ``runs`` nightly runs, newest first, and health."""
-        stats = storage.source_stats(s, per_source=runs)
-        return {"items": [{"source": name, "runs": stats[name]} for name in sorted(stats)]}
+        return {"items": _sources(s, runs)}
 
     @app.get("/api/runs")
     def api_runs(
@@ -165,27 +178,12 @@ def create_app(db_url: str) -> FastAPI:
     def page_groups(
         request: Request,
         s: SessionDep,
-        search: Annotated[str | None, Query(max_length=200)] = None,
-        min_size: Annotated[int, Query(ge=1)] = 1,
-        source: Annotated[str | None, Query(max_length=storage.SOURCE_LENGTH)] = None,
-        agency: Annotated[str | None, Query(max_length=40)] = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        filters: GroupFilters,
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> HTMLResponse:
         """The story-group list, with search, filters and pages of ``PAGE`` groups."""
         # One more than a page: whether there is a next page.
-        items = storage.list_groups(
-            s,
-            search=search or None,
-            min_size=min_size,
-            source=source or None,
-            agency=agency or None,
-            since=_utc(since),
-            until=_utc(until),
-            limit=PAGE + 1,
-            offset=offset,
-        )
+        items = storage.list_groups(s, **filters, limit=PAGE + 1, offset=offset)
         # The links to other pages keep the filters as the reader typed them.
         query = {k: v for k, v in request.query_params.items() if k != "offset" and v}
         return templates.TemplateResponse(
@@ -210,11 +208,6 @@ def create_app(db_url: str) -> FastAPI:
     @app.get("/sources", response_class=HTMLResponse)
     def page_sources(request: Request, s: SessionDep) -> HTMLResponse:
         """Each source's last nightly runs: figures and health."""
-        stats = storage.source_stats(s, per_source=7)
-        return templates.TemplateResponse(
-            request,
-            "sources.html",
-            {"sources": [{"source": name, "runs": stats[name]} for name in sorted(stats)]},
-        )
+        return templates.TemplateResponse(request, "sources.html", {"sources": _sources(s, 7)})
 
     return app
