@@ -47,6 +47,7 @@ from storage.models import (
     SourceBoilerplate,
     StoryGroup,
 )
+from storage.search import matches
 
 __all__ = [
     "ArticleText",
@@ -82,6 +83,7 @@ __all__ = [
     "record_rejections",
     "records_by_source",
     "resolve_group",
+    "search_articles",
     "set_groups",
     "signatures_by_id",
     "source_stats",
@@ -852,6 +854,30 @@ def articles_by_source(session: Session) -> dict[str, int]:
     return {source: n for source, n in session.execute(query)}
 
 
+def search_articles(
+    session: Session, query: str, *, limit: int = 50, offset: int = 0
+) -> list[dict[str, Any]]:
+    """Return the articles matching a full-text ``query``, newest first, without text.
+
+    The query is words, "phrases" and prefix* words, all required (see
+    :mod:`storage.search`); the records are those of :func:`export_articles`.
+    """
+    dialect = session.get_bind().dialect.name
+    found = session.scalars(
+        select(Article)
+        .where(matches(Article.id, dialect, query))
+        .options(defer(Article.text))
+        .order_by(Article.published.desc().nulls_last(), Article.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    group_ids = {a.group_id for a in found if a.group_id is not None}
+    groups = {
+        g.id: g for g in session.scalars(select(StoryGroup).where(StoryGroup.id.in_(group_ids)))
+    }
+    return [_article_record(a, groups.get(a.group_id or 0), with_text=False) for a in found]
+
+
 def find_article(session: Session, url: str) -> dict[str, Any]:
     """Return the exported record (with text) of the article at ``url``.
 
@@ -938,6 +964,7 @@ def _group_records(session: Session, groups: Sequence[StoryGroup]) -> list[dict[
 
 
 def _groups_query(
+    dialect: str,
     *,
     since: datetime | None,
     until: datetime | None,
@@ -955,13 +982,8 @@ def _groups_query(
         query = query.where(
             func.coalesce(StoryGroup.first_published, StoryGroup.created_at) <= until
         )
-    if search:
-        matching = select(Article.group_id).where(
-            or_(
-                Article.title.icontains(search, autoescape=True),
-                Article.text.icontains(search, autoescape=True),
-            )
-        )
+    if search is not None:
+        matching = select(Article.group_id).where(matches(Article.id, dialect, search))
         query = query.where(StoryGroup.id.in_(matching))
     if source:
         query = query.where(
@@ -992,8 +1014,8 @@ def list_groups(
         until: only groups with an article published at or before this time
             (with ``since``: groups that ran within the period).
         min_size: only groups with at least this many articles.
-        search: only groups with an article whose title or text contains this
-            (case-insensitive substring).
+        search: only groups with an article whose title or text matches this
+            full-text query (words, "phrases", prefix*; see :mod:`storage.search`).
         source: only groups with an article of this source.
         agency: only groups of this agency (case-insensitive: ``afp`` is ``AFP``).
         limit: at most this many groups.
@@ -1001,6 +1023,7 @@ def list_groups(
     """
     query = (
         _groups_query(
+            session.get_bind().dialect.name,
             since=since,
             until=until,
             min_size=min_size,

@@ -155,6 +155,17 @@ def create_app(db_url: str) -> FastAPI:
         """The stored article at ``url`` (canonical, fetched or first asked-for), with text."""
         return storage.find_article(s, url)
 
+    @app.get("/api/search")
+    def api_search(
+        s: SessionDep,
+        q: Annotated[str, Query(min_length=1, max_length=200)],
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> dict[str, Any]:
+        """Articles whose title or text match ``q`` (words, "phrases", prefix*), newest first."""
+        items = storage.search_articles(s, q, limit=limit, offset=offset)
+        return {"items": items, "limit": limit, "offset": offset}
+
     @app.get("/api/sources")
     def api_sources(s: SessionDep, runs: Annotated[int, Query(ge=1, le=30)] = 7) -> dict[str, Any]:
         """Each source's figures of its last ``runs`` nightly runs, newest first, and health."""

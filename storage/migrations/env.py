@@ -3,6 +3,7 @@
 from alembic import context
 
 from storage.models import Base
+from storage.search import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -16,6 +17,8 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=False,  # batch mode on SQLite would rebuild tables and drop triggers
             compare_type=True,
+            # The full-text objects are made by hand (migration 0007), not by the models.
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -115,4 +115,18 @@ def test_api_sources_and_runs(client: tuple[TestClient, int]) -> None:
     assert c.get("/api/runs", params={"kind": "drop table"}).status_code == 422
     assert c.get("/api/sources", params={"runs": 0}).status_code == 422
     paths = c.get("/openapi.json").json()["paths"]
-    assert {"/api/articles", "/api/sources", "/api/runs"} <= set(paths)
+    assert {"/api/articles", "/api/search", "/api/sources", "/api/runs"} <= set(paths)
+
+
+def test_api_search_finds_articles(client: tuple[TestClient, int]) -> None:
+    c, gid = client
+    found = c.get("/api/search", params={"q": '"foxconn deal" 2'}).json()["items"]
+    assert [a["url"] for a in found] == ["https://site2.example/story"]
+    assert found[0]["group_id"] == gid and "text" not in found[0]
+    both = c.get("/api/search", params={"q": "openai hardw*"}).json()["items"]
+    assert len(both) == 2
+    assert c.get("/api/search", params={"q": "openai", "limit": 1, "offset": 1}).json()[
+        "items"
+    ] == [both[1]]
+    assert c.get("/api/search").status_code == 422
+    assert c.get("/api/search", params={"q": "x" * 201}).status_code == 422
