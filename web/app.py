@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,7 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.templating import Jinja2Templates
+from pydantic import BeforeValidator
 from sqlalchemy.orm import Session
 
 import storage
@@ -73,17 +75,35 @@ def _utc(when: datetime | None) -> datetime | None:
     return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
 
 
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _blank_is_none(value: object) -> object:
+    """A form's blank input is no filter (not an invalid time)."""
+    return value or None
+
+
+def _end_of_day(value: object) -> object:
+    """``until`` a bare date (``2025-11-22``) means until that day's end, not its start."""
+    value = _blank_is_none(value)
+    if isinstance(value, str) and _DATE.fullmatch(value.strip()):
+        return datetime.fromisoformat(value.strip()) + timedelta(days=1, microseconds=-1)
+    return value
+
+
 def _group_filters(
-    since: datetime | None = None,
-    until: datetime | None = None,
-    min_size: Annotated[int, Query(ge=1)] = 1,
+    since: Annotated[datetime | None, BeforeValidator(_blank_is_none)] = None,
+    until: Annotated[datetime | None, BeforeValidator(_end_of_day)] = None,
+    # A blank minimum size is the least one, 1.
+    min_size: Annotated[int, BeforeValidator(lambda v: v or 1), Query(ge=1)] = 1,
     search: Annotated[str | None, Query(max_length=200)] = None,
     source: Annotated[str | None, Query(max_length=storage.SOURCE_LENGTH)] = None,
     agency: Annotated[str | None, Query(max_length=40)] = None,
 ) -> dict[str, Any]:
     """The filters of :func:`storage.list_groups` from a query string, for the API and the list.
 
-    A time without a zone is UTC; an empty field (a form's blank input) is no filter.
+    A time without a zone is UTC; an empty field (a form's blank input) is no filter;
+    ``until`` a date is until the end of that day.
     """
     return {
         "since": _utc(since),

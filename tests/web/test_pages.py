@@ -80,6 +80,20 @@ def test_the_list_filters_and_pages(client: tuple[TestClient, int]) -> None:
     assert c.get("/", params={"since": "not a date"}).status_code == 422
 
 
+def test_the_list_takes_its_form_as_a_browser_sends_it(client: tuple[TestClient, int]) -> None:
+    c, _ = client
+    rows = '<td class="num"><a href="/groups/'
+    # A submitted form sends every field, the blank ones empty: no filter, not a 422.
+    blank = {"search": "", "since": "", "until": "", "min_size": "", "source": "", "agency": ""}
+    page = c.get("/", params=blank)
+    assert page.status_code == 200 and page.text.count(rows) == 50
+    # Until a date is until the end of that day: the day's groups are in.
+    assert c.get("/", params={**blank, "until": "2025-11-21"}).text.count(rows) == 50
+    assert "No story groups" in c.get("/", params={**blank, "until": "2025-11-20"}).text
+    assert c.get("/", params={**blank, "until": "2025-11-21T06:05"}).text.count(rows) == 0
+    assert c.get("/", params={**blank, "min_size": "0"}).status_code == 422
+
+
 def test_a_group_page_shows_each_copy_its_changes_and_the_spread(
     client: tuple[TestClient, int],
 ) -> None:
