@@ -101,6 +101,33 @@ def _export(cwd: Path, db: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in out.splitlines()]
 
 
+def _the_queries_return_the_group(
+    cwd: Path, db_url: str, group: dict[str, Any], copy_url: str
+) -> None:
+    """The CLI's search, the API and the pages all give the demo's AFP group."""
+    from fastapi.testclient import TestClient
+
+    from web import create_app
+
+    searched = wiredupe(
+        "groups", "--search", '"foxconn" openai', "--format", "json", cwd=cwd, api_url=None,
+        db=db_url,
+    )  # fmt: skip
+    assert group["id"] in {g["id"] for g in json.loads(searched.stdout)}
+    with TestClient(create_app(db_url)) as client:
+        listed = client.get("/api/groups", params={"agency": "afp"}).json()["items"]
+        assert group["id"] in {g["id"] for g in listed}
+        assert all(g["agency"] == "AFP" for g in listed)
+        assert client.get(f"/api/groups/{group['id']}").json()["origin"] == group["origin"]
+        article = client.get("/api/articles", params={"url": copy_url}).json()
+        assert article["group_id"] == group["id"]
+        found = client.get("/api/search", params={"q": '"hon hai"'}).json()["items"]
+        assert copy_url in {a["url"] for a in found}
+        page = client.get("/", params={"search": "foxconn"}).text
+        assert f'href="/groups/{group["id"]}"' in page
+        assert group["origin"]["url"] in client.get(f"/groups/{group['id']}").text
+
+
 def test_two_nights_on_the_demo_web(
     web: DemoWeb, sources_file: Path, prefect_api_url: str, db_url: str, tmp_path: Path
 ) -> None:
@@ -134,6 +161,7 @@ def test_two_nights_on_the_demo_web(
     origin = TRUTH["expected_origin"][story]
     assert group["origin"]["url"] == web.url(origin["site"], origin["path"])
     assert group["size"] == 2 and group["agency"] == "AFP"
+    _the_queries_return_the_group(tmp_path, db_url, group, seeds["000"])
 
     # No headline of 004's sidebar, and no site chrome, reaches any stored text.
     for article in articles:
