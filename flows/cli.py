@@ -72,10 +72,11 @@ class GroupFormat(StrEnum):
 
 
 class ExportFormat(StrEnum):
-    """Output formats of ``export``."""
+    """Output formats of ``export``; parquet is binary and goes to a file (``--output``)."""
 
     jsonl = "jsonl"
     csv = "csv"
+    parquet = "parquet"
 
 
 def _stdout() -> Console:
@@ -138,8 +139,12 @@ def _session(settings: Settings) -> Iterator[Session]:
         yield session
 
 
-def _parse_when(value: str | None) -> datetime | None:
-    """Accept an ISO date or time, or a relative age such as ``36h`` or ``7d`` (ago)."""
+def _parse_when(value: str | None, *, end_of_day: bool = False) -> datetime | None:
+    """Accept an ISO date or time, or a relative age such as ``36h`` or ``7d`` (ago).
+
+    With ``end_of_day`` (for ``--until``), a bare date is the last instant of that
+    day, so that ``--until 2025-11-22`` keeps the 22nd.
+    """
     if value is None:
         return None
     match = re.fullmatch(r"(\d+)([hd])", value.strip())
@@ -149,11 +154,14 @@ def _parse_when(value: str | None) -> datetime | None:
     from extract import parse_timestamp
 
     try:
-        return parse_timestamp(value)
+        when = parse_timestamp(value)
     except ValueError:
         raise typer.BadParameter(
             f"{value!r} is not a date: use 2025-11-21, 2025-11-21T06:00, 36h or 7d"
         ) from None
+    if end_of_day and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        return when + timedelta(days=1, microseconds=-1)
+    return when
 
 
 def _prefect_env(database_url: str, index_url: str | None = None) -> None:
@@ -337,7 +345,7 @@ def groups(
         found = storage.list_groups(
             session,
             since=_parse_when(since),
-            until=_parse_when(until),
+            until=_parse_when(until, end_of_day=True),
             min_size=min_size,
             search=search,
             source=source,
@@ -461,21 +469,41 @@ def export(
     ),
     db: DbOption = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+        Path | None,
+        typer.Option("--output", "-o", help="Write here instead of stdout (parquet: required)."),
     ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only articles published since (2025-11-21, 7d; undated: fetched)."),
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Only articles published until (2025-11-22, 1d).")
+    ] = None,
+    source: Annotated[str | None, typer.Option(help="Only articles of this source.")] = None,
+    agency: Annotated[
+        str | None, typer.Option(help="Only articles of this agency (AFP, Reuters, ...).")
+    ] = None,
+    min_size: Annotated[
+        int, typer.Option(min=1, help="Only articles of groups of at least N.")
+    ] = 1,
 ) -> None:
-    """One record per article, with its group_id."""
+    """One record per article, with its group_id: JSON lines, CSV or Parquet."""
     import storage
-    from flows.output import write_records
+    from flows.output import write_export
 
+    if fmt is ExportFormat.parquet and output is None:
+        raise typer.BadParameter("parquet is binary: give --output FILE", param_hint="'--output'")
+    filters: dict[str, Any] = {
+        "since": _parse_when(since),
+        "until": _parse_when(until, end_of_day=True),
+        "source": source,
+        "agency": agency,
+        "min_size": min_size,
+    }
     with _session(_settings(None, db)) as session:
-        records = storage.export_articles(session)
-        if output is None:
-            write_records(records, fmt.value, sys.stdout)
-        else:
-            with output.open("w", encoding="utf-8", newline="") as fh:
-                n = write_records(records, fmt.value, fh)
-            _stderr().print(f"wrote {n} articles to {output}", markup=False)
+        n = write_export(storage.export_articles(session, **filters), fmt.value, output)
+    if output is not None:
+        _stderr().print(f"wrote {n} articles to {output}", markup=False)
 
 
 @app.command()

@@ -8,6 +8,7 @@ __all__ = [
     "CorrectionError",
     "CrawlFailed",
     "InputError",
+    "OutputError",
     "RunFailed",
     "WiredupeError",
 ]
@@ -31,6 +32,10 @@ class ConfigError(WiredupeError, ValueError):
 
 class InputError(WiredupeError):
     """An input file cannot be read at all (missing, unreadable, unknown format)."""
+
+
+class OutputError(WiredupeError):
+    """An output file (``wiredupe export --output``) cannot be written."""
 
 
 class BadLine(WiredupeError, ValueError):

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterable, Sequence
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TextIO
 
 from rich import box
@@ -12,15 +16,18 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from flows.errors import OutputError
 from flows.report import counts_text
 
 __all__ = [
     "GROUP_CSV_FIELDS",
+    "article_csv_row",
     "group_csv_row",
     "group_detail",
     "groups_table",
     "source_csv_row",
     "sources_table",
+    "write_export",
     "write_records",
 ]
 
@@ -104,29 +111,89 @@ def write_records(
     raise ValueError(f"unknown format {fmt!r}")
 
 
+def article_csv_row(record: dict[str, Any]) -> dict[str, Any]:
+    """An exported article as one CSV row: a nested value (``changes``) as its JSON text."""
+    return {
+        key: json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
+        for key, value in record.items()
+    }
+
+
+@contextmanager
+def _replacing(path: Path) -> Iterator[Path]:
+    """Yield where to write ``path``: a file beside it that replaces it once complete.
+
+    A failed or interrupted export then leaves no partial file, and the previous
+    export in place. What is not a regular file (``/dev/stdout``, a pipe) is
+    written in place.
+    """
+    if path.exists() and not path.is_file():
+        yield path
+        return
+    target = path.resolve()  # through a symbolic link: the file it names is replaced
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        yield partial
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def write_export(records: Iterable[dict[str, Any]], fmt: str, output: Path | None) -> int:
+    """Write exported article records as ``jsonl``, ``csv`` or ``parquet``; return the count.
+
+    Args:
+        records: article records, as :func:`storage.export_articles` yields them;
+            the file is opened before the first is asked for.
+        fmt: ``jsonl``, ``csv`` or ``parquet``.
+        output: the file to write (replaced once the export is complete), or None
+            for stdout (not for ``parquet``, which is binary).
+
+    Raises:
+        OutputError: the file cannot be written; the message says which and why.
+        ValueError: ``parquet`` without a file.
+    """
+    if output is None:
+        if fmt == "parquet":
+            raise ValueError("parquet is binary: it needs a file, not stdout")
+        return write_records(records, fmt, sys.stdout, csv_row=article_csv_row)
+    try:
+        with _replacing(output) as path:
+            if fmt == "parquet":
+                from flows.parquet import write_parquet
+
+                with path.open("wb") as fh:
+                    return write_parquet(records, fh)
+            with path.open("w", encoding="utf-8", newline="") as fh:
+                return write_records(records, fmt, fh, csv_row=article_csv_row)
+    except OSError as exc:
+        raise OutputError(f"cannot write {output}: {exc.strerror or exc}") from exc
+
+
 def _day(value: str | None) -> str:
     return value[:16].replace("T", " ") if value else "-"
 
 
 def groups_table(groups: Sequence[dict[str, Any]], console: Console) -> None:
     """Print groups as a table that reads in an 80-column terminal."""
-    table = Table(show_lines=False, expand=False)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     table.add_column("id", justify="right", no_wrap=True)
     table.add_column("size", justify="right", no_wrap=True)
     table.add_column("agency", no_wrap=True)
     table.add_column("first published", no_wrap=True)
-    table.add_column("title", overflow="fold")
-    table.add_column("origin", overflow="fold")
+    # The title, and under it the origin's source, get the rest of the width.
+    table.add_column("title / origin", overflow="fold")
     for g in groups:
         origin = (g.get("origin") or {}).get("source") or "-"
         # Text(...) so that scraped titles are never read as console markup.
+        title = Text(g["title"] or "(untitled)")
+        title.append(f"\n{origin}", style="dim")
         table.add_row(
             str(g["id"]),
             str(g["size"]),
             Text(g["agency"] or "-"),
             _day(g["first_published"]),
-            Text(g["title"] or "(untitled)"),
-            Text(origin),
+            title,
         )
     console.print(table)
 

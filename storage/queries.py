@@ -1132,14 +1132,54 @@ def get_group(session: Session, group_id: int) -> dict[str, Any]:
     return record
 
 
-def export_articles(session: Session, *, with_text: bool = True) -> Iterator[dict[str, Any]]:
-    """Yield one record per stored article, with its ``group_id``, in id order."""
+def export_articles(
+    session: Session,
+    *,
+    with_text: bool = True,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    source: str | None = None,
+    agency: str | None = None,
+    min_size: int = 1,
+) -> Iterator[dict[str, Any]]:
+    """Yield one record per stored article, with its ``group_id``, in id order.
+
+    The records are streamed (``yield_per``): memory stays flat however many
+    articles are stored. The filters are those of :func:`list_groups`, asked of
+    each article; every value is bound as a parameter.
+
+    Args:
+        session: an open session.
+        with_text: include each article's ``text``.
+        since: only articles published at or after this time; an undated article
+            counts at the time it was fetched (as the matching window does).
+        until: only articles published (undated: fetched) at or before this time.
+        source: only articles of this source.
+        agency: only articles whose record's ``agency`` is this one, whatever its
+            case: their group's agency or, when the group has none, the agency the
+            article credits itself.
+        min_size: only articles of a group of at least this many articles; an
+            article not grouped yet counts as a group of one.
+    """
     query = (
         select(Article, StoryGroup)
         .outerjoin(StoryGroup, StoryGroup.id == Article.group_id)
         .order_by(Article.id)
         .execution_options(yield_per=1000)
     )
+    when = func.coalesce(Article.published, Article.fetched)
+    if since is not None:
+        query = query.where(when >= since)
+    if until is not None:
+        query = query.where(when <= until)
+    if source:
+        query = query.where(Article.source == source)
+    if agency:
+        query = query.where(
+            func.lower(func.coalesce(StoryGroup.agency, Article.agency)) == agency.lower()
+        )
+    if min_size > 1:
+        query = query.where(StoryGroup.size >= min_size)
     if not with_text:
         query = query.options(defer(Article.text))
     for article, group in session.execute(query):
