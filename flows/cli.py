@@ -324,7 +324,10 @@ def groups(
     until: Annotated[
         str | None, typer.Option(help="Only groups with articles until (2025-11-22, 1d).")
     ] = None,
-    search: Annotated[str | None, typer.Option(help="Text in a title or article.")] = None,
+    search: Annotated[
+        str | None,
+        typer.Option(help='Full text of titles and articles: words, "phrases", prefix*.'),
+    ] = None,
     source: Annotated[
         str | None, typer.Option(help="Only groups with an article of this source.")
     ] = None,
