@@ -489,6 +489,10 @@ def export(
     min_size: Annotated[
         int, typer.Option(min=1, help="Only articles of groups of at least N.")
     ] = 1,
+    search: Annotated[
+        str | None,
+        typer.Option(help='Only articles matching: words, "phrases", prefix* (full text).'),
+    ] = None,
 ) -> None:
     """One record per article, with its group_id: JSON lines, CSV or Parquet."""
     import storage
@@ -502,6 +506,7 @@ def export(
         "source": source,
         "agency": agency,
         "min_size": min_size,
+        "search": search,
     }
     with _session(_settings(None, db)) as session:
         n = write_export(storage.export_articles(session, **filters), fmt.value, output)

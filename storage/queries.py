@@ -1141,6 +1141,7 @@ def export_articles(
     source: str | None = None,
     agency: str | None = None,
     min_size: int = 1,
+    search: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Yield one record per stored article, with its ``group_id``, in id order.
 
@@ -1160,6 +1161,8 @@ def export_articles(
             article credits itself.
         min_size: only articles of a group of at least this many articles; an
             article not grouped yet counts as a group of one.
+        search: only articles whose title or text matches this full-text query
+            (words, "phrases", prefix*; see :mod:`storage.search`).
     """
     query = (
         select(Article, StoryGroup)
@@ -1180,6 +1183,8 @@ def export_articles(
         )
     if min_size > 1:
         query = query.where(StoryGroup.size >= min_size)
+    if search is not None:
+        query = query.where(matches(Article.id, session.get_bind().dialect.name, search))
     if not with_text:
         query = query.options(defer(Article.text))
     for article, group in session.execute(query):

@@ -127,6 +127,7 @@ def test_an_empty_store_exports_valid_empty_files(tmp_path: Path, sqlite_url: st
         # Until a date is until that day's end: the 21st's copy is in, not the 22nd's.
         (["--until", "2025-11-21"], ["afp-origin", "afp-copy", "reuters-alone"]),
         (["--source", "southern"], ["afp-copy", "pending"]),
+        (["--search", '"text of" afp*'], ["afp-origin", "afp-undated"]),
         (["--agency", "afp"], ["afp-origin", "afp-copy", "afp-undated"]),
         (["--min-size", "2"], ["afp-origin", "afp-copy", "afp-undated"]),
         (["--source", "spacewar", "--min-size", "2", "--since", "2025-11-01"], ["afp-origin"]),

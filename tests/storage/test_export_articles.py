@@ -148,6 +148,11 @@ def test_every_article_once_in_id_order_with_its_group(sessions: sessionmaker[Se
         ({"min_size": 4}, []),
         ({"source": "spacewar", "min_size": 2}, ["afp-origin"]),
         ({"source": "spacewar", "agency": "reuters", "until": T0}, ["reuters-alone"]),
+        # Full text over titles and texts (storage.search): words, phrases, prefixes.
+        ({"search": "café"}, ["afp-copy"]),
+        ({"search": '"text of" pend*'}, ["pending"]),
+        ({"search": "text", "min_size": 2}, ["afp-origin", "afp-undated"]),  # afp-copy: "texte"
+        ({"search": "' OR 1=1 --"}, []),
     ],
 )  # fmt: skip
 def test_filters_narrow_the_export(
