@@ -57,7 +57,8 @@ import storage
 from dedupe import DedupeConfig
 from demo.server import DemoWeb, serve_web
 from extract import Article
-from flows.stages import group_new_articles, open_store, store_extracted
+from flows.grouping import group_new_articles
+from flows.stages import open_store, store_extracted
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime.now(UTC).replace(microsecond=0)

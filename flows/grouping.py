@@ -6,10 +6,19 @@ the index of earlier nights (in memory, rebuilt from the stored signatures, or
 in Redis, kept between nights) and against the night's earlier articles, and
 stored with their groups and signatures. A crash loses at most the batch in
 flight: its articles stay ungrouped and the next pass places them.
+
+One pass at a time changes a database's groups: a pass, and each correction,
+holds :func:`storage.grouping_lock` from its first read to its last index
+write (a per-batch lock would not do: the placer's memory of the night, the
+index and its update after each commit outlive a batch). A pass that finds the
+lock taken waits, then places what is left; and a pass places, before it lets
+go, the articles stored while it ran (by another process).
 """
 
 from __future__ import annotations
 
+import logging
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -42,7 +51,7 @@ from dedupe import (
     to_bytes,
     window_index,
 )
-from flows.errors import CorrectionError
+from flows.errors import ConfigError, CorrectionError
 from flows.stages import fewer_collections
 
 __all__ = [
@@ -56,8 +65,13 @@ __all__ = [
 ]
 
 # Articles placed per transaction: large enough to amortise the queries of a
-# batch, small enough that a crash redoes little.
+# batch, small enough that a crash redoes little. The environment variable
+# WIREDUPE_GROUP_BATCH overrides it (the concurrency tests use small batches,
+# so that two processes' passes interleave).
 BATCH = 5000
+_BATCH_VARIABLE = "WIREDUPE_GROUP_BATCH"
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,21 @@ class GroupCounts:
     new_groups: int
     grown_groups: int
     merged_groups: int = 0
+
+
+def _batch_size() -> int:
+    """Return the articles placed per transaction: ``WIREDUPE_GROUP_BATCH``, or :data:`BATCH`.
+
+    Raises:
+        ConfigError: the variable is set to anything but a positive whole number.
+    """
+    value = os.environ.get(_BATCH_VARIABLE, "").strip()
+    if not value:
+        return BATCH
+    if not value.isdecimal() or int(value) < 1:
+        message = f"expected a positive integer, got {value!r}"
+        raise ConfigError("environment (WIREDUPE_*)", _BATCH_VARIABLE, message)
+    return int(value)
 
 
 @contextmanager
@@ -175,11 +204,14 @@ def group_new_articles(
     *,
     index_url: str = "memory",
     on_batch: Callable[[int, int], None] | None = None,
+    on_wait: Callable[[], None] | None = None,
 ) -> GroupCounts:
     """Place every stored article that has no group yet.
 
     New articles are matched against the grouped articles of the window (from
     ``config.window_days`` before the oldest new article) and against each other.
+    The pass holds the database's grouping lock throughout; when it is done with
+    the articles it found, it looks again, and places those stored meanwhile.
 
     Args:
         sessions: the database.
@@ -188,27 +220,65 @@ def group_new_articles(
             from the stored signatures) or a ``redis://`` URL (kept between nights).
         on_batch: called with (articles placed so far, articles to place) after
             each batch, for progress.
+        on_wait: called when another pass holds the lock, before waiting for it
+            (by default, a warning is logged).
+
+    Raises:
+        ConfigError: ``WIREDUPE_GROUP_BATCH`` is not a positive integer.
+        dedupe.IndexUnavailable: Redis cannot be reached.
     """
-    with sessions() as session:
-        pending = storage.pending_articles(session)
-    if not pending:
-        return GroupCounts(articles=0, new_groups=0, grown_groups=0)
+    batch = _batch_size()
+    counts = _Counts()
+    with storage.grouping_lock(sessions, on_wait=on_wait or _log_wait), fewer_collections():
+        while True:
+            with sessions() as session:
+                pending = storage.pending_articles(session)
+            before = counts.placed
+            if pending:
+                _place_pending(sessions, pending, config, index_url, batch, counts, on_batch)
+            if counts.placed == before:
+                # None left, or none of them could be read (their rows locked by
+                # a transaction outside grouping): those the next pass places.
+                break
+    return GroupCounts(
+        articles=counts.placed,
+        new_groups=len(counts.created),
+        grown_groups=len(counts.touched - counts.created),
+        merged_groups=counts.merged,
+    )
+
+
+def _log_wait() -> None:
+    _log.warning("another grouping pass is running on this database; waiting for it to end")
+
+
+def _place_pending(
+    sessions: sessionmaker[Session],
+    pending: list[storage.PendingArticle],
+    config: DedupeConfig,
+    index_url: str,
+    batch: int,
+    counts: _Counts,
+    on_batch: Callable[[int, int], None] | None,
+) -> None:
+    """Place ``pending`` as one night: one index, one placer, batch by batch."""
     pending.sort(key=lambda p: placement_order(p.published, p.fetched, p.id))
     oldest = pending[0].published or pending[0].fetched
     since = oldest - timedelta(days=config.window_days)
-    counts = _Counts()
-    with open_index(config, index_url) as index, fewer_collections():
+    # Progress counts the articles of the pass's earlier rounds too.
+    done = counts.placed
+    with open_index(config, index_url) as index:
         with sessions.begin() as session:
             resigned = _resign_stale(session, since, config)
             _fill_index(session, index, since, config, resigned)
             placer = Placer(config, storage.kept_apart(session))
-        for start in range(0, len(pending), BATCH):
-            ids = [p.id for p in pending[start : start + BATCH]]
+        for start in range(0, len(pending), batch):
+            ids = [p.id for p in pending[start : start + batch]]
             with sessions.begin() as session:
                 signed = _place_batch(session, ids, placer, index, config, counts)
             if index.persistent:
                 # After the commit: a crash in between leaves the index short, and the
-                # next night's reconciliation adds what it lacks.
+                # next pass's reconciliation adds what it lacks.
                 index.insert_many(
                     [
                         (s.article_id, s.signature.index_values(config), s.at.timestamp())
@@ -216,13 +286,7 @@ def group_new_articles(
                     ]
                 )
             if on_batch is not None:
-                on_batch(min(start + BATCH, len(pending)), len(pending))
-    return GroupCounts(
-        articles=counts.placed,
-        new_groups=len(counts.created),
-        grown_groups=len(counts.touched - counts.created),
-        merged_groups=counts.merged,
-    )
+                on_batch(done + min(start + batch, len(pending)), done + len(pending))
 
 
 @dataclass
@@ -402,7 +466,7 @@ def split_group(
         storage.UnknownGroup: no group has this id.
         CorrectionError: an article is not in the group, or all of them would leave.
     """
-    with sessions.begin() as session:
+    with storage.grouping_lock(sessions, on_wait=_log_wait), sessions.begin() as session:
         _existing_group(session, group_id)
         members = set(storage.group_article_ids(session, group_id))
         chosen = sorted(set(article_ids))
@@ -438,7 +502,7 @@ def move_articles(
         storage.UnknownGroup: no group has this id.
         CorrectionError: an article does not exist or is not grouped yet.
     """
-    with sessions.begin() as session:
+    with storage.grouping_lock(sessions, on_wait=_log_wait), sessions.begin() as session:
         _existing_group(session, group_id)
         current = storage.article_groups(session, article_ids)
         for article_id in article_ids:
@@ -473,7 +537,7 @@ def merge_groups(
         storage.UnknownGroup: a group does not exist.
         CorrectionError: a group was merged away already, or is ``group_id`` itself.
     """
-    with sessions.begin() as session:
+    with storage.grouping_lock(sessions, on_wait=_log_wait), sessions.begin() as session:
         _existing_group(session, group_id)
         for other in others:
             if other == group_id:

@@ -11,6 +11,7 @@ from storage.errors import (
     UnknownGroup,
     redact_url,
 )
+from storage.locks import GROUPING_LOCK_KEY, grouping_lock
 from storage.models import SOURCE_LENGTH, URL_LENGTH
 from storage.queries import (
     ArticleText,
@@ -61,6 +62,7 @@ from storage.session import DEFAULT_URL, make_engine, make_session_factory, upgr
 
 __all__ = [
     "DEFAULT_URL",
+    "GROUPING_LOCK_KEY",
     "SOURCE_LENGTH",
     "URL_LENGTH",
     "ArticleText",
@@ -87,6 +89,7 @@ __all__ = [
     "get_group",
     "group_article_ids",
     "group_members",
+    "grouping_lock",
     "insert_articles",
     "kept_apart",
     "list_groups",

@@ -158,8 +158,9 @@ def insert_articles(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict
     """Insert articles whose URL is not stored yet; return the new ids by URL.
 
     An article already stored (same canonical URL) is left as it is, so a run
-    repeated after a crash stores nothing twice. Strings are cleaned of
-    characters no column can hold; a ``language`` longer than its column is cut.
+    repeated after a crash, or two runs at once, store nothing twice. Strings
+    are cleaned of characters no column can hold; a ``language`` longer than its
+    column is cut.
     URLs and source names must fit their columns (:data:`~storage.models.URL_LENGTH`,
     :data:`~storage.models.SOURCE_LENGTH`): they are identities, not to be cut.
     """
@@ -174,6 +175,8 @@ def insert_articles(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict
         value["stored_at"] = stored_at
         values.append(value)
     dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        _in_url_order(session, values)
     upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # The Core table, not the ORM entity: a plain executemany skips the ORM's
     # bulk-insert bookkeeping (a third of the cost of a night's inserts).
@@ -188,6 +191,27 @@ def insert_articles(session: Session, rows: Sequence[Mapping[str, Any]]) -> dict
     # for parameter order would make SQLite insert (and round-trip) row by row.
     result = session.execute(stmt, values)
     return {url: article_id for url, article_id in result}
+
+
+def _in_url_order(session: Session, values: list[dict[str, Any]]) -> None:
+    """Sort ``values`` by URL, with ids drawn in their first order (PostgreSQL).
+
+    Two transactions storing overlapping rows in different orders can each wait
+    for a URL the other inserted first: a deadlock on the unique index, which
+    PostgreSQL breaks by aborting one of them. In URL order they wait for each
+    other in one direction only. The ids are drawn first, in the rows' own order,
+    so that they still follow the order the articles came in (as on SQLite, where
+    one transaction writes at a time and nothing needs sorting). An id drawn for
+    a row already stored is skipped, as PostgreSQL skips one for any row that
+    conflicts.
+    """
+    sequence = func.pg_get_serial_sequence(_ARTICLES.name, "id")
+    ids = session.scalars(
+        select(func.nextval(sequence)).select_from(func.generate_series(1, len(values)))
+    ).all()
+    for value, article_id in zip(values, sorted(ids), strict=True):
+        value["id"] = article_id
+    values.sort(key=lambda value: value["url"])
 
 
 def record_rejections(

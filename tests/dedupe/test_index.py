@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import random
 import time
-import urllib.parse
-import uuid
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -16,13 +13,7 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from dedupe import DedupeConfigError, SignatureFormatError
 from dedupe.index import CandidateIndex, IndexUnavailable
-
-# CI sets it (see .ci/run); elsewhere the Redis variants are skipped.
-REDIS_URL = os.environ.get("WIREDUPE_TEST_REDIS_URL")
-_NO_REDIS = (
-    "Redis tests need WIREDUPE_TEST_REDIS_URL, e.g. redis://127.0.0.1:6379/0 "
-    "(CI sets it in .ci/run)"
-)
+from tests.conftest import REDIS_URL
 
 NUM_PERM = 64
 PARAMS = (8, 4)
@@ -65,37 +56,6 @@ def _items(values: dict[int, np.ndarray], at: float = T0) -> list[tuple[int, np.
 
 
 # --- fixtures -------------------------------------------------------------------------
-
-
-def _with_basename(url: str, basename: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    query = urllib.parse.urlencode({"basename": basename})
-    return urllib.parse.urlunsplit(parts._replace(query=query))
-
-
-@pytest.fixture
-def redis_client() -> Iterator[redis.Redis]:
-    if not REDIS_URL:
-        pytest.skip(_NO_REDIS)
-    client = redis.Redis.from_url(REDIS_URL)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def new_redis_url(redis_client: redis.Redis) -> Iterator[Callable[[], str]]:
-    """Make URLs with a fresh basename each; every key under them is deleted afterwards."""
-    assert REDIS_URL
-    names: list[str] = []
-
-    def make() -> str:
-        names.append(f"wiredupe-test-{uuid.uuid4().hex}")
-        return _with_basename(REDIS_URL, names[-1])
-
-    yield make
-    for name in names:
-        for key in redis_client.scan_iter(match=f"{name}*", count=1000):
-            redis_client.delete(key)
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
