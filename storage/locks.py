@@ -29,13 +29,15 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["GROUPING_LOCK_KEY", "grouping_lock"]
+__all__ = ["GROUPING_LOCK_KEY", "SCHEMA_LOCK_KEY", "grouping_lock", "schema_lock"]
 
-# The advisory lock's key: "wiredupe" in ASCII, read as a big-endian signed
-# 64-bit integer (PostgreSQL's bigint). Advisory locks are per database, so the
-# key only has to differ from other programs' keys in the same database.
+# The advisory locks' keys: "wiredupe" and "wdschema" in ASCII, read as
+# big-endian signed 64-bit integers (PostgreSQL's bigint). Advisory locks are per
+# database, so a key only has to differ from other programs' keys in the same one.
 GROUPING_LOCK_KEY = int.from_bytes(b"wiredupe", "big", signed=True)
+SCHEMA_LOCK_KEY = int.from_bytes(b"wdschema", "big", signed=True)
 _LOCK_SUFFIX = ".grouping-lock"
+_SCHEMA_SUFFIX = ".schema-lock"
 
 
 @contextmanager
@@ -52,12 +54,32 @@ def grouping_lock(
         >>> with grouping_lock(sessions):  # doctest: +SKIP
         ...     place_new_articles(sessions)
     """
-    engine = _engine(bind)
+    with _held(_engine(bind), GROUPING_LOCK_KEY, _LOCK_SUFFIX, on_wait):
+        yield
+
+
+@contextmanager
+def schema_lock(engine: Engine) -> Iterator[None]:
+    """Hold the database's schema lock for the block (migrations), as :func:`grouping_lock`.
+
+    Two processes that start on a new database at once would otherwise both
+    create its tables, and one would fail. A lock of its own, so that a process
+    migrating (a no-op on a current schema) never waits for another's grouping.
+    """
+    with _held(engine, SCHEMA_LOCK_KEY, _SCHEMA_SUFFIX, None):
+        yield
+
+
+@contextmanager
+def _held(
+    engine: Engine, key: int, suffix: str, on_wait: Callable[[], None] | None
+) -> Iterator[None]:
+    """Hold the advisory lock ``key`` (PostgreSQL) or the file lock ``<database><suffix>``."""
     if engine.dialect.name == "postgresql":
-        with engine.connect() as conn, _advisory_lock(conn, on_wait):
+        with engine.connect() as conn, _advisory_lock(conn, key, on_wait):
             yield
     elif engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-        with _file_lock(Path(f"{engine.url.database}{_LOCK_SUFFIX}"), on_wait):
+        with _file_lock(Path(f"{engine.url.database}{suffix}"), on_wait):
             yield
     else:
         yield
@@ -73,8 +95,10 @@ def _engine(bind: Engine | sessionmaker[Session]) -> Engine:
 
 
 @contextmanager
-def _advisory_lock(conn: Connection, on_wait: Callable[[], None] | None) -> Iterator[None]:
-    key = {"key": GROUPING_LOCK_KEY}
+def _advisory_lock(
+    conn: Connection, lock_key: int, on_wait: Callable[[], None] | None
+) -> Iterator[None]:
+    key = {"key": lock_key}
     if not conn.scalar(text("SELECT pg_try_advisory_lock(CAST(:key AS bigint))"), key):
         if on_wait is not None:
             on_wait()

@@ -13,6 +13,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.errors import DatabaseUnavailable
+from storage.locks import schema_lock
 
 __all__ = ["DEFAULT_URL", "alembic_config", "make_engine", "make_session_factory", "upgrade"]
 
@@ -91,5 +92,10 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration (idempotent)."""
-    command.upgrade(alembic_config(engine), "head")
+    """Bring the schema to the newest migration (idempotent).
+
+    Under the database's schema lock: of processes that start on a new database
+    at once, one creates the tables and the others find them made.
+    """
+    with schema_lock(engine):
+        command.upgrade(alembic_config(engine), "head")

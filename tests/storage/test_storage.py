@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,6 +42,23 @@ def _row(i: int, **extra: object) -> dict[str, object]:
 def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
     with migrated_sessions(db_url) as factory:
         yield factory
+
+
+def test_processes_starting_on_a_new_database_at_once_all_find_the_schema(db_url: str) -> None:
+    # Every command migrates the database it opens; several starting together on a
+    # new one must not each create the tables (one would fail: "already exists").
+    code = "import storage, sys; storage.upgrade(storage.make_engine(sys.argv[1]))"
+    starts = [
+        subprocess.Popen([sys.executable, "-c", code, db_url], stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    errors = [p.communicate(timeout=120)[1] for p in starts]
+    assert [p.returncode for p in starts] == [0, 0, 0, 0], errors
+    engine = storage.make_engine(db_url)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"include_name": include_name})
+        assert compare_metadata(context, Base.metadata) == []
+    engine.dispose()
 
 
 def test_migrations_match_the_models_and_rerun_cleanly(db_url: str) -> None:
