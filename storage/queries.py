@@ -738,9 +738,11 @@ def boilerplate(session: Session, sources: Iterable[str] | None) -> dict[str, se
 def add_boilerplate(session: Session, blocks: Mapping[str, Iterable[str]]) -> int:
     """Store newly learned boilerplate block keys (already known ones are ignored)."""
     learned_at = _now()
+    # In one order (source, then key): two processes learning the same blocks then
+    # wait for each other's rows in one direction, never deadlock (PostgreSQL).
     rows = [
         {"source": source, "block_key": key, "learned_at": learned_at}
-        for source, keys in blocks.items()
+        for source, keys in sorted(blocks.items())
         for key in sorted(set(keys))
     ]
     if not rows:
