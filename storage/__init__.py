@@ -11,7 +11,7 @@ from storage.errors import (
     UnknownGroup,
     redact_url,
 )
-from storage.locks import GROUPING_LOCK_KEY, grouping_lock
+from storage.locks import grouping_lock
 from storage.models import SOURCE_LENGTH, URL_LENGTH
 from storage.queries import (
     ArticleText,
@@ -62,7 +62,6 @@ from storage.session import DEFAULT_URL, make_engine, make_session_factory, upgr
 
 __all__ = [
     "DEFAULT_URL",
-    "GROUPING_LOCK_KEY",
     "SOURCE_LENGTH",
     "URL_LENGTH",
     "ArticleText",

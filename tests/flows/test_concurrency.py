@@ -7,9 +7,9 @@ CI provides them. Grouping batches are small (``WIREDUPE_GROUP_BATCH``), so that
 two processes' passes would interleave batch by batch if nothing kept them
 apart. Whatever the race, the result must be that of one process alone on the
 same input: every article stored once, every article in a group, every group
-consistent, and the same partition of the articles into groups. (The schema is
-made before the race: two processes creating a new database's tables at once
-is a race of its own, which the grouping lock does not cover.)
+consistent, and the same partition of the articles into groups. The raced
+stores start empty: the two processes also race to create the schema (which
+the schema lock settles, tests/storage/test_storage.py).
 """
 
 from __future__ import annotations
@@ -108,15 +108,27 @@ def _finish(*processes: subprocess.Popen[str]) -> None:
         assert process.returncode == 0, f"ingest exited with {process.returncode}:\n{out}\n{err}"
 
 
-def _migrated(store: Store) -> Store:
-    """``store`` with its schema made (by one process: two creating it at once would race)."""
-    with migrated_sessions(store[0]):
-        return store
-
-
 def _ingest_alone(start: Start, store: Store, *files: Path) -> Store:
     _finish(start(store, *files))
     return store
+
+
+def _race_as_one_would(
+    start: Start,
+    new_store: Callable[[], Store],
+    files: tuple[Path, Path],
+    union: Path,
+    corpus: list[dict[str, Any]],
+) -> None:
+    """Two ingests of ``files`` at once store and group ``corpus`` (``union``) as one does."""
+    alone = _ingest_alone(start, new_store(), union)
+    raced = new_store()
+    _finish(start(raced, files[0]), start(raced, files[1]))
+    _overlapped(raced[0])
+    urls = {r["url"] for r in corpus}
+    _check_consistent(alone, urls)
+    _check_consistent(raced, urls)
+    _same_groups(raced[0], alone[0])
 
 
 def _partition(db: str) -> set[frozenset[str]]:
@@ -202,14 +214,7 @@ def test_two_ingests_of_one_file_store_and_group_it_as_one_would(
     for the other process's store of it to commit): the other has nothing left.
     """
     path = _write(tmp_path / "night.jsonl", corpus)
-    alone = _ingest_alone(start_ingest, new_store(), path)
-    raced = _migrated(new_store())
-    _finish(start_ingest(raced, path), start_ingest(raced, path))
-    _overlapped(raced[0])
-    urls = {r["url"] for r in corpus}
-    _check_consistent(alone, urls)
-    _check_consistent(raced, urls)
-    _same_groups(raced[0], alone[0])
+    _race_as_one_would(start_ingest, new_store, (path, path), path, corpus)
 
 
 @pytest.mark.slow
@@ -236,14 +241,7 @@ def test_two_ingests_of_overlapping_files_group_their_union_as_one_would(
     random.Random(3).shuffle(late)
     late_path = _write(tmp_path / "late.jsonl", late)
     union = _write(tmp_path / "union.jsonl", corpus)
-    alone = _ingest_alone(start_ingest, new_store(), union)
-    raced = _migrated(new_store())
-    _finish(start_ingest(raced, early), start_ingest(raced, late_path))
-    _overlapped(raced[0])
-    urls = {r["url"] for r in corpus}
-    _check_consistent(alone, urls)
-    _check_consistent(raced, urls)
-    _same_groups(raced[0], alone[0])
+    _race_as_one_would(start_ingest, new_store, (early, late_path), union, corpus)
 
 
 def _grouping_started(process: subprocess.Popen[str]) -> Iterator[str]:
