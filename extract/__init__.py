@@ -4,6 +4,7 @@ Imports nothing else of wiredupe: bytes in, :class:`Article` records out.
 """
 
 from extract.article import Article, extract_article
+from extract.batches import WarcBatch, extract_batch, warc_batches
 from extract.boilerplate import BoilerplateMemory
 from extract.dates import parse_timestamp
 from extract.encoding import decode_html
@@ -22,6 +23,7 @@ from extract.warc import (
     all_cores,
     extract_warc,
     extraction_pool,
+    finish_extraction,
     iter_raw_pages,
 )
 
@@ -35,14 +37,18 @@ __all__ = [
     "RawPage",
     "Rejected",
     "UndecodablePage",
+    "WarcBatch",
     "WarcReadError",
     "all_cores",
     "canonical_url",
     "choose_canonical",
     "decode_html",
     "extract_article",
+    "extract_batch",
     "extract_warc",
     "extraction_pool",
+    "finish_extraction",
     "iter_raw_pages",
     "parse_timestamp",
+    "warc_batches",
 ]

@@ -51,7 +51,7 @@ class InvalidUrl(ExtractError, ValueError):
 class WarcReadError(ExtractError):
     """A WARC file is corrupt or truncated; records before ``offset`` were read."""
 
-    def __init__(self, path: Path, offset: int, reason: str) -> None:
+    def __init__(self, path: Path | str, offset: int, reason: str) -> None:
         self.path = path
         self.offset = offset
         self.reason = reason

@@ -30,8 +30,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO, cast
 from urllib.parse import urlsplit
 
+import fsspec
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
@@ -41,10 +43,24 @@ from extract.boilerplate import BoilerplateMemory, PageChrome, page_chrome, repe
 from extract.dates import parse_timestamp
 from extract.errors import ExtractError, NoArticleText, WarcReadError
 
-__all__ = ["RawPage", "Rejected", "all_cores", "extract_warc", "iter_raw_pages"]
+__all__ = [
+    "KIND_HEADER",
+    "PageResult",
+    "RawPage",
+    "Rejected",
+    "all_cores",
+    "check_whole",
+    "extract_warc",
+    "finish_extraction",
+    "is_candidate",
+    "iter_raw_pages",
+    "open_archive",
+    "process_page",
+    "warc_records",
+]
 
 _SOURCE = "WARC-Wiredupe-Source"
-_KIND = "WARC-Wiredupe-Kind"
+KIND_HEADER = "WARC-Wiredupe-Kind"
 _PUBLISHED = "WARC-Wiredupe-Published"
 _REQUESTED = "WARC-Wiredupe-Requested-URI"
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -59,6 +75,8 @@ _BATCH_PAGES = 16
 # never idles while the reader is busy, and at most this many batches of raw pages
 # are held in memory.
 _BATCHES_PER_WORKER = 2
+# Bytes read at a time when the rest of a record is checked (no body is held whole).
+_CHUNK = 1 << 16
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -108,13 +126,25 @@ class Rejected:
     status: int | None = None
 
 
-def iter_raw_pages(path: Path, *, default_source: str | None = None) -> Iterator[RawPage]:
+def iter_raw_pages(
+    path: Path | str,
+    *,
+    default_source: str | None = None,
+    start: int = 0,
+    end: int | None = None,
+) -> Iterator[RawPage]:
     """Yield the response records of a WARC file (gzip-compressed or not).
 
     Args:
-        path: The WARC file.
+        path: The WARC file: a local path, or a URL that fsspec opens
+            (``s3://bucket/run/spacewar.warc.gz``; the protocol's package, such as
+            s3fs, must be installed).
         default_source: Source name for records without ``WARC-Wiredupe-Source``;
             when None, the URL's host without ``www.`` is used.
+        start: Byte offset of the first record to read (a record's start, as
+            :func:`extract.batches.warc_batches` gives).
+        end: Stop at the first record starting at or after this offset; None reads
+            to the end of the file (and reports bytes after the last record).
 
     Yields:
         One :class:`RawPage` per ``response`` record, in file order; request,
@@ -124,26 +154,74 @@ def iter_raw_pages(path: Path, *, default_source: str | None = None) -> Iterator
         WarcReadError: If the file cannot be opened, or is corrupt or truncated; the
             records before the damage have been yielded by then.
     """
+    for record, offset in warc_records(path, start=start, end=end):
+        if record.rec_type == "response":
+            try:
+                page = _raw_page(record, default_source)
+            except _READ_ERRORS as exc:
+                raise WarcReadError(path, offset, _describe(exc)) from exc
+            check_whole(path, record, offset)
+            yield page
+
+
+def check_whole(path: Path | str, record: ArcWarcRecord, offset: int) -> None:
+    """Read what is left of a record's block, and raise if it is shorter than declared.
+
+    warcio ends quietly at a gzip member cut short, and hands over the part of the
+    body it found: a page cut in half would pass for a whole one.
+
+    Raises:
+        WarcReadError: the record is truncated, or its data is corrupt.
+    """
+    stream = record.raw_stream
     try:
-        stream = path.open("rb")
+        while stream.read(_CHUNK):
+            pass
+    except _READ_ERRORS as exc:
+        raise WarcReadError(path, offset, _describe(exc)) from exc
+    # The block is read through a LimitReader of its Content-Length: what is left of
+    # the limit once the data ran out is what the record lacks.
+    missing = getattr(stream, "limit", 0)
+    if missing > 0:
+        raise WarcReadError(
+            path, offset, f"record cut short: the last {missing} bytes of its block are missing"
+        )
+
+
+def warc_records(
+    path: Path | str, *, start: int = 0, end: int | None = None
+) -> Iterator[tuple[ArcWarcRecord, int]]:
+    """Yield each record of a WARC file with its offset, checked; the body left unread.
+
+    A record's body can be read until the next one is asked for. See
+    :func:`iter_raw_pages` for the arguments and the errors.
+    """
+    try:
+        stream = open_archive(path)
     except OSError as exc:
-        raise WarcReadError(path, 0, exc.strerror or str(exc)) from exc
+        raise WarcReadError(path, start, exc.strerror or str(exc)) from exc
     with stream:
-        size = os.fstat(stream.fileno()).st_size
+        size = stream.seek(0, os.SEEK_END)
+        stream.seek(start)
         records = ArchiveIterator(stream)
-        offset = 0
-        while True:
+        offset = start
+        # Records follow each other: one starts where the one before it ends (warcio
+        # knows a record's own offset only once it has been read to its end).
+        while end is None or offset < end:
             try:
                 record = next(records, None)
                 if record is None:
                     break
                 _check_record(record)
-                page = _raw_page(record, default_source) if record.rec_type == "response" else None
+            except _READ_ERRORS as exc:
+                raise WarcReadError(path, offset, _describe(exc)) from exc
+            yield record, offset
+            try:
                 offset = records.get_record_offset() + records.get_record_length()
             except _READ_ERRORS as exc:
                 raise WarcReadError(path, offset, _describe(exc)) from exc
-            if page is not None:
-                yield page
+        if end is not None:
+            return
         # warcio ends quietly at a gzip member cut short; bytes left over after the
         # last complete record are that damage.
         if offset < size:
@@ -155,6 +233,21 @@ def iter_raw_pages(path: Path, *, default_source: str | None = None) -> Iterator
                     f"{size - offset} bytes after the last complete record are not a "
                     "complete record (truncated or corrupt)",
                 )
+
+
+def open_archive(path: Path | str) -> BinaryIO:
+    """Open a WARC file for reading: a local path, or any URL that fsspec opens.
+
+    Raises:
+        OSError: the file cannot be opened (missing, no permission, no such bucket).
+    """
+    if isinstance(path, Path) or "://" not in path:
+        return Path(path).open("rb")
+    try:
+        opened = fsspec.open(path, "rb").open()
+    except (ImportError, ValueError) as exc:  # an unknown protocol or its missing package
+        raise OSError(str(exc)) from exc
+    return cast(BinaryIO, opened)
 
 
 def all_cores() -> int:
@@ -242,22 +335,53 @@ def extract_warc(
         WarcReadError: If the file is corrupt or truncated, after everything before
             the damage has been yielded.
     """
-    outcomes: list[tuple[Article | Rejected, PageChrome | None]] = []
-    learned: dict[str, list[frozenset[str]]] = defaultdict(list)
-    damage: WarcReadError | None = None
     candidates = (
         page
         for page in iter_raw_pages(path, default_source=default_source)
-        if page.kind is None or page.kind == "article"
+        if is_candidate("response", page.kind)
     )
+    results: list[PageResult] = []
+    damage: WarcReadError | None = None
     try:
-        for outcome, chrome in _processed(candidates, pool):
-            if chrome is not None:
-                # Every HTML page of the source teaches its chrome, article or not.
-                learned[outcome.source].append(chrome.keys())
-            outcomes.append((outcome, chrome))
+        results.extend(_processed(candidates, pool))
     except WarcReadError as exc:
         damage = exc  # what was read before the damage is still extracted
+    yield from finish_extraction(results, memory)
+    if damage is not None:
+        raise damage
+
+
+# One page's outcome, and its chrome when it is HTML (what the boilerplate is learned from).
+PageResult = tuple[Article | Rejected, PageChrome | None]
+
+
+def is_candidate(rec_type: str, kind: str | None) -> bool:
+    """Whether a record may hold an article: a response of kind article, or of a foreign file."""
+    return rec_type == "response" and (kind is None or kind == "article")
+
+
+def finish_extraction(
+    results: Iterable[PageResult], memory: BoilerplateMemory | None = None
+) -> Iterator[Article | Rejected]:
+    """Learn each source's boilerplate from ``results``, then strip it from their articles.
+
+    Args:
+        results: the pages' outcomes and chrome, in file order: all of a file's, or
+            all its batches' (see :mod:`extract.batches`), so that a block is judged
+            against every page of the source.
+        memory: each source's boilerplate from earlier nights; what ``results``
+            teach is added to it (read ``memory.added`` afterwards to store it).
+
+    Yields:
+        An article (its boilerplate removed) or a rejection per result, in order; a
+        page left with only boilerplate is rejected.
+    """
+    outcomes = list(results)
+    learned: dict[str, list[frozenset[str]]] = defaultdict(list)
+    for outcome, chrome in outcomes:
+        if chrome is not None:
+            # Every HTML page of the source teaches its chrome, article or not.
+            learned[outcome.source].append(chrome.keys())
     memory = memory if memory is not None else BoilerplateMemory()
     for source, sets in learned.items():
         memory.learn(source, repeated_blocks(sets))
@@ -272,23 +396,18 @@ def extract_warc(
             except NoArticleText as exc:
                 outcome = Rejected(url=outcome.fetched_url, source=outcome.source, reason=str(exc))
         yield outcome
-    if damage is not None:
-        raise damage
 
 
-_Processed = tuple[Article | Rejected, PageChrome | None]
-
-
-def _processed(pages: Iterator[RawPage], pool: ExtractionPool | None) -> Iterator[_Processed]:
+def _processed(pages: Iterator[RawPage], pool: ExtractionPool | None) -> Iterator[PageResult]:
     """Each page's outcome and chrome, in order; in this process or in ``pool``.
 
     A :class:`WarcReadError` from ``pages`` is raised after the outcomes of every page
     read before it.
     """
     if pool is None:
-        yield from map(_process, pages)
+        yield from map(process_page, pages)
         return
-    pending: deque[Future[list[_Processed]]] = deque()
+    pending: deque[Future[list[PageResult]]] = deque()
     damage: WarcReadError | None = None
     try:
         for batch in _batches(pages, _BATCH_PAGES):
@@ -320,12 +439,12 @@ def _batches(pages: Iterator[RawPage], size: int) -> Iterator[list[RawPage]]:
         yield batch
 
 
-def _process_batch(pages: Iterable[RawPage]) -> list[_Processed]:
+def _process_batch(pages: Iterable[RawPage]) -> list[PageResult]:
     """Process a batch of pages (run in a worker process)."""
-    return [_process(page) for page in pages]
+    return [process_page(page) for page in pages]
 
 
-def _process(page: RawPage) -> _Processed:
+def process_page(page: RawPage) -> PageResult:
     """Check, parse and extract one candidate page; its chrome if it is HTML."""
     reason = _rejection(page)
     if reason:
@@ -370,7 +489,7 @@ def _raw_page(record: ArcWarcRecord, default_source: str | None) -> RawPage:
     return RawPage(
         url=url,
         source=warc.get_header(_SOURCE) or default_source or _host_source(url),
-        kind=warc.get_header(_KIND),
+        kind=warc.get_header(KIND_HEADER),
         status=status,
         headers=headers,
         body=body,
