@@ -7,10 +7,13 @@ STAMP  := $(VENV)/.installed
 .PHONY: demo nightly test lint install lock clean
 
 # The environment is rebuilt whenever the lock or the project metadata change.
+# The editable install puts this folder on sys.path (compat mode): a Dask worker puts
+# its scratch folder, which holds a "storage" folder, first on sys.path, and only a
+# path entry (not pip's default import hook) keeps `import storage` finding ours.
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation --config-settings editable_mode=compat -e .
 	$(BIN)/python -m pip check
 	touch $(STAMP)
 

@@ -18,6 +18,7 @@ from extract.errors import (
 from extract.urls import canonical_url, choose_canonical
 from extract.warc import (
     ExtractionPool,
+    PageResult,
     RawPage,
     Rejected,
     all_cores,
@@ -34,6 +35,7 @@ __all__ = [
     "ExtractionPool",
     "InvalidUrl",
     "NoArticleText",
+    "PageResult",
     "RawPage",
     "Rejected",
     "UndecodablePage",

@@ -57,6 +57,15 @@ LshOption = Annotated[
         show_default=False,
     ),
 ]
+DaskOption = Annotated[
+    str | None,
+    typer.Option(
+        "--dask",
+        help="A Dask scheduler (tcp://HOST:8786) whose workers extract the night's archives "
+        "(default: a local cluster; env WIREDUPE_EXTRACT_DASK).",
+        show_default=False,
+    ),
+]
 SourcesOption = Annotated[
     Path, typer.Option("--sources", help="The sources.toml file.", show_default=False)
 ]
@@ -164,18 +173,20 @@ def _parse_when(value: str | None, *, end_of_day: bool = False) -> datetime | No
     return when
 
 
-def _prefect_env(database_url: str, index_url: str | None = None) -> None:
+def _prefect_env(settings: Settings) -> None:
     """Prepare the environment of a flow run in this process.
 
-    Prefect reads its settings at import: no analytics, and INFO logs. The database
-    and index URLs reach the flow through the environment, not as flow parameters,
-    which the Prefect UI would show, passwords included.
+    Prefect reads its settings at import: no analytics, and INFO logs. The flow
+    loads its settings again from the sources file and the environment, so what
+    flags set (the database and index URLs, the Dask scheduler) goes there, not
+    into flow parameters, which the Prefect UI would show, passwords included.
     """
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
-    os.environ["WIREDUPE_DATABASE_URL"] = database_url
-    if index_url is not None:
-        os.environ["WIREDUPE_INDEX_URL"] = index_url
+    os.environ["WIREDUPE_DATABASE_URL"] = settings.database.url
+    os.environ["WIREDUPE_INDEX_URL"] = settings.index.url
+    if settings.extract.dask:
+        os.environ["WIREDUPE_EXTRACT_DASK"] = settings.extract.dask
 
 
 @contextmanager
@@ -226,6 +237,7 @@ def run(
         list[str] | None, typer.Option("--source", help="Crawl only this source (repeatable).")
     ] = None,
     lsh: LshOption = None,
+    dask: DaskOption = None,
 ) -> None:
     """One full pass: crawl, extract, dedupe, store; prints a summary."""
     from crawler.sources import get_source
@@ -233,12 +245,14 @@ def run(
     from flows.stages import open_store
 
     # Configuration, sources, database and index are checked here, before Prefect starts.
-    settings = _settings(sources, db, require_sources=True, index={"url": lsh})
+    settings = _settings(
+        sources, db, require_sources=True, index={"url": lsh}, extract={"dask": dask}
+    )
     for name in source or []:
         get_source(settings.sources, name, origin=str(sources))
     with open_store(settings.database.url), open_index(settings.dedupe, settings.index.url):
         pass
-    _prefect_env(settings.database.url, settings.index.url)
+    _prefect_env(settings)
     from flows.pipeline import PARTIAL, run_night
 
     summary = run_night(settings, only_sources=source)
@@ -519,7 +533,7 @@ def export(
 def demo(db: DbOption = None) -> None:
     """Serve the bundled demo web on 127.0.0.1 and run the pipeline against it."""
     settings = _settings(None, db)
-    _prefect_env(settings.database.url)
+    _prefect_env(settings)
     from flows.demo import run_demo
     from flows.output import groups_table
 
@@ -541,15 +555,45 @@ def schedule(
     db: DbOption = None,
     cron: Annotated[str | None, typer.Option(help="Cron expression (default 0 2 * * *).")] = None,
     timezone: Annotated[str | None, typer.Option(help="Time zone of the cron.")] = None,
+    pool: Annotated[
+        str | None,
+        typer.Option(
+            "--pool",
+            help="Register the nightly deployment on this Prefect work pool (created if "
+            "missing) and exit: `prefect worker start --pool NAME` processes run the nights.",
+            show_default=False,
+        ),
+    ] = None,
+    lsh: LshOption = None,
+    dask: DaskOption = None,
 ) -> None:
     """Register and serve the nightly deployment on the Prefect server of PREFECT_API_URL."""
     settings = _settings(
-        sources, db, require_sources=True, schedule={"cron": cron, "timezone": timezone}
+        sources,
+        db,
+        require_sources=True,
+        schedule={"cron": cron, "timezone": timezone},
+        index={"url": lsh},
+        extract={"dask": dask},
     )
-    _prefect_env(settings.database.url)
-    from flows.schedule import serve_nightly
+    _prefect_env(settings)
+    from flows.schedule import deploy_nightly, serve_nightly
 
-    serve_nightly(settings)
+    if pool is None:
+        serve_nightly(settings)
+        return
+    env = deploy_nightly(settings, pool)
+    out = _stdout()
+    out.print(
+        f"registered wiredupe-night/nightly ({settings.schedule.cron}, "
+        f"{settings.schedule.timezone}) and wiredupe-crawl/crawl on work pool {pool!r}",
+        markup=False,
+    )
+    for name, value in env.items():
+        out.print(f"  the runs get {name}={value}", markup=False)
+    out.print(
+        f"start workers where the runs may go: prefect worker start --pool {pool}", markup=False
+    )
 
 
 @app.command()

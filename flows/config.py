@@ -7,7 +7,9 @@ Each layer overrides the one before. ``sources.toml`` holds the ``[[sources]]``
     url = "sqlite:///wiredupe.db"
 
     [archive]
-    dir = "wiredupe-data"        # WARC archives and per-run files
+    dir = "wiredupe-data"        # WARC archives and per-run files; a shared folder or an
+                                 # fsspec URL (s3://bucket/wiredupe) past one machine
+    http_cache = ""              # feeds and sitemaps kept between nights (per machine)
 
     [crawl]
     contact = "mailto:data-team@example.org"   # goes into the user agent
@@ -25,6 +27,8 @@ Each layer overrides the one before. ``sources.toml`` holds the ``[[sources]]``
 
     [extract]
     workers = 0                  # extraction processes; 0 = one per core
+    dask = ""                    # a Dask scheduler (tcp://HOST:8786); "" = a local cluster
+    batch_pages = 64             # pages per extraction task
 
     [dedupe]
     window_days = 30             # see dedupe.DedupeConfig for every field
@@ -80,8 +84,35 @@ class DatabaseSettings:
 class ArchiveSettings:
     """Where raw responses (WARC) and per-run files go."""
 
-    # Beside the database by default, so one folder holds a deployment's data.
+    # Beside the database by default, so one folder holds a deployment's data. Past
+    # one machine: a folder every worker mounts, or an fsspec URL (s3://bucket/prefix).
     dir: str = "wiredupe-data"
+    # Where each crawling machine keeps the feeds and sitemaps it fetched, to ask for
+    # them conditionally the next night. "": <dir>/http-cache for a local archive,
+    # ~/.cache/wiredupe/http-cache when the archive is a URL (a cache is per machine).
+    http_cache: str = ""
+
+    def __post_init__(self) -> None:
+        if "://" in self.dir:
+            import fsspec
+
+            try:
+                fsspec.core.url_to_fs(self.dir)
+            except (ImportError, ValueError) as exc:
+                raise InvalidSetting("dir", f"cannot open {self.dir!r}: {exc}") from None
+        if "://" in self.http_cache:
+            raise InvalidSetting(
+                "http_cache", f"must be a local folder (Scrapy's cache), got {self.http_cache!r}"
+            )
+
+    @property
+    def http_cache_dir(self) -> Path:
+        """The folder of the HTTP cache: one sub-folder per source."""
+        if self.http_cache:
+            return Path(self.http_cache)
+        if "://" in self.dir and not self.dir.startswith("file://"):
+            return Path.home() / ".cache" / "wiredupe" / "http-cache"
+        return Path(self.dir.removeprefix("file://")) / "http-cache"
 
 
 class InvalidSetting(ValueError):
@@ -163,11 +194,25 @@ class CrawlSettings:
 class ExtractSettings:
     """How the archived responses are turned into articles."""
 
-    # Extraction processes; 0 means one per core (extraction is CPU-bound).
+    # Extraction processes; 0 means one per core (extraction is CPU-bound). A night's
+    # are the workers of its local Dask cluster.
     workers: int = 0
+    # A Dask scheduler (tcp://HOST:8786) whose workers extract a night's archives;
+    # "" starts a local cluster of `workers` processes for each night.
+    dask: str = ""
+    # Pages per extraction task: about two seconds of one core's work, so that the
+    # cost of a task (a few Prefect API calls) stays small beside it, and a night of
+    # a few hundred pages still spreads over several workers.
+    batch_pages: int = 64
 
     def __post_init__(self) -> None:
         _at_least(self, 0, "workers")
+        _at_least(self, 1, "batch_pages")
+        if self.dask and "://" not in self.dask:
+            raise InvalidSetting(
+                "dask",
+                f"must be a Dask scheduler address such as tcp://HOST:8786, got {self.dask!r}",
+            )
 
 
 @dataclass(frozen=True, kw_only=True)

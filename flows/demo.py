@@ -10,6 +10,7 @@ from rich.console import Console
 
 import storage
 from demo.server import DEFAULT_ROOT, serve_web
+from flows.archive import is_remote
 from flows.config import Settings, load_settings
 from flows.stages import open_store
 
@@ -30,7 +31,10 @@ def run_demo(settings: Settings, console: Console) -> tuple[dict[str, Any], list
     with open_store(settings.database.url):  # fail early if the database is unreachable
         pass
     with serve_web() as web:
-        folder = Path(settings.archive.dir) / "demo"
+        # A local file either way: the demo's sources.toml is for `wiredupe run` here.
+        archive = settings.archive.dir
+        local = "wiredupe-data" if is_remote(archive) else archive.removeprefix("file://")
+        folder = Path(local) / "demo"
         folder.mkdir(parents=True, exist_ok=True)
         sources_file = folder / "sources.toml"
         sources_file.write_text(

@@ -7,28 +7,28 @@ be retried, and run elsewhere, on their own.
 
 from __future__ import annotations
 
-import json
-import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from prefect import Flow, flow, get_run_logger, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import PrefectFuture
+from prefect.futures import PrefectFuture, as_completed
 from prefect.states import Completed, Failed, State
-from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
 import storage
-from crawler.run import crawl_command, crawl_env, crawl_outputs
 from dedupe import DedupeConfig
-from extract import WarcReadError, extract_warc
-from flows.childlog import run_logged
+from extract import all_cores
+from flows.archive import publish, run_location, staging
 from flows.config import Settings, load_settings
-from flows.errors import CrawlFailed, RunFailed
+from flows.crawling import crawl_on_pool, crawl_source, seen_file, sources_snapshot
+from flows.errors import RunFailed
+from flows.extraction import dask_runner, extract_night
 from flows.grouping import group_new_articles
 from flows.health import RECENT_NIGHTS, source_health
 from flows.report import (
@@ -38,17 +38,9 @@ from flows.report import (
     source_table_rows,
     summary_markdown,
 )
-from flows.stages import (
-    StoreCounts,
-    boilerplate_memory,
-    extraction_processes,
-    lasting_failures,
-    open_store,
-    store_extracted,
-    write_seen_file,
-)
+from flows.stages import open_store, write_seen_file
 
-__all__ = ["PARTIAL", "PARTIAL_STATE", "night", "night_flow", "run_night", "run_pipeline"]
+__all__ = ["PARTIAL", "PARTIAL_STATE", "night", "run_night", "run_pipeline"]
 
 # A night where some sources could not be crawled: the run's status in the
 # database, and the name of the flow run's final (Failed) state.
@@ -57,113 +49,32 @@ PARTIAL_STATE = "Partially failed"
 
 
 @task(name="start-run", cache_policy=NO_CACHE)
-def start_run(db_url: str, archive_dir: str, sources: list[str], seen_days: int) -> tuple[int, str]:
-    """Record the run, and write each source's seen-URL file for its crawl to skip."""
+def start_run(
+    db_url: str, archive_dir: str, sources_file: str, sources: list[str], seen_days: int
+) -> tuple[int, str]:
+    """Record the run; put in its folder the sources file and each source's seen URLs.
+
+    Returns the run's id and its folder (a path, or a URL: see :mod:`flows.archive`).
+    """
     logger = get_run_logger()
     since = datetime.now(UTC) - timedelta(days=seen_days)
     with open_store(db_url) as sessions:
         with sessions.begin() as session:
             run_id = storage.start_run(session, "run")
-        run_dir = Path(archive_dir) / "runs" / f"{run_id:06d}"
-        for name in sources:
-            seen = write_seen_file(sessions, _seen_file(run_dir, name), source=name, since=since)
-            logger.info("run %d: %s: %d known URLs will not be fetched again", run_id, name, seen)
-    return run_id, str(run_dir)
-
-
-@task(name="crawl", task_run_name="crawl-{source}", cache_policy=NO_CACHE)
-def crawl_source(
-    sources_file: str,
-    source: str,
-    run_dir: str,
-    scrapy_settings: dict[str, str],
-    cache_dir: str,
-    timeout: float,
-) -> dict[str, Any]:
-    """Crawl one source in a child process (Scrapy's reactor cannot restart).
-
-    ``cache_dir`` keeps the source's feeds and sitemaps between nights, so that
-    they are asked for with ``If-None-Match``/``If-Modified-Since``. The crawl's
-    log goes to ``{source}.crawl.log`` (each attempt appended) and, from INFO up,
-    to this task's log. A
-    crawl still going after ``timeout`` seconds is stopped. Returns the crawl's
-    statistics (see :mod:`crawler.fetchlog`).
-
-    Raises:
-        CrawlFailed: the crawl process failed or was stopped (the task is retried).
-    """
-    logger = get_run_logger()
-    out = Path(run_dir)
-    argv = crawl_command(
-        sources_file=Path(sources_file),
-        source=source,
-        out_dir=out,
-        seen_file=_seen_file(out, source),
-        cache_dir=Path(cache_dir),
-        settings=scrapy_settings,
-    )
-    log_path = out / f"{source}.crawl.log"
-    returncode = run_logged(argv, crawl_env(os.environ), log_path, logger, timeout)
-    if returncode is None:
-        raise CrawlFailed(f"crawl of {source!r} still going after {timeout:g} s; stopped")
-    if returncode != 0:
-        tail = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-3:]
-        raise CrawlFailed(
-            f"crawl of {source!r} exited with {returncode}; see {log_path}: " + " | ".join(tail)
-        )
-    stats_file = crawl_outputs(out, source).stats
-    stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
-    logger.info("crawled %s: %s", source, json.dumps(stats, sort_keys=True))
-    return stats
-
-
-@task(name="extract", cache_policy=NO_CACHE)
-def extract_and_store(
-    db_url: str,
-    warc_paths: list[str],
-    fetch_logs: list[str],
-    sources: list[str],
-    run_id: int,
-    workers: int,
-) -> dict[str, Any]:
-    """Extract the articles of the archived responses and store each URL once.
-
-    Each source's boilerplate learned on earlier nights is applied, and what this
-    night teaches is stored for the next. Pages are extracted by ``workers``
-    processes (0: one per core). Article URLs the crawl found to be no page at
-    all (a PDF, empty, too large, a redirect loop, gone) are recorded as rejected
-    too, so that later nights do not fetch them again.
-    """
-    logger = get_run_logger()
-    failures = [
-        row
-        for log in map(Path, fetch_logs)
-        if log.exists()
-        for row in lasting_failures(log, lambda problem: logger.warning("%s", problem))
-    ]
-    counts = StoreCounts()
-    with open_store(db_url) as sessions:
-        with sessions.begin() as session:
-            storage.record_rejections(session, run_id, failures)
-        with boilerplate_memory(sessions, sources) as memory, extraction_processes(workers) as pool:
-            for path in map(Path, warc_paths):
-                if not path.exists():
-                    continue
-                try:
-                    outcomes = extract_warc(path, memory=memory, pool=pool)
-                    store_extracted(sessions, outcomes, run_id, counts)
-                except WarcReadError as exc:
-                    # A crawl killed mid-write leaves a truncated archive: what was read
-                    # before the damage is stored, the rest is reported, the night goes on.
-                    logger.warning("%s", exc)
-                    counts.damaged.append(str(exc))
-    logger.info(
-        "stored %d new articles, %d already stored, %d pages rejected",
-        counts.total("stored"),
-        counts.total("already_stored"),
-        counts.total("rejected"),
-    )
-    return asdict(counts)
+        run_dir = run_location(archive_dir, run_id)
+        with staging(run_dir) as local:
+            snapshot = local / "sources.toml"
+            if Path(sources_file).resolve() != snapshot.resolve():
+                snapshot.write_bytes(Path(sources_file).read_bytes())
+            publish(snapshot, sources_snapshot(run_dir))
+            for name in sources:
+                path = local / "seen" / f"{name}.txt"
+                seen = write_seen_file(sessions, path, source=name, since=since)
+                publish(path, seen_file(run_dir, name))
+                logger.info(
+                    "run %d: %s: %d known URLs will not be fetched again", run_id, name, seen
+                )
+    return run_id, run_dir
 
 
 @task(name="dedupe", cache_policy=NO_CACHE)
@@ -248,6 +159,7 @@ def night(
     only_sources: list[str] | None = None,
     crawl_delay: float | None = None,
     window_days: int | None = None,
+    crawl_deployment: str | None = None,
 ) -> State[dict[str, Any]]:
     """Crawl every source, extract, store, group and report: one night's pass.
 
@@ -265,6 +177,9 @@ def night(
         crawl_delay: seconds between requests to one site (overrides the file).
         window_days: match new articles with those of this many days (overrides
             the file's ``[dedupe] window_days``).
+        crawl_deployment: run each source's crawl as a flow run of this deployment
+            (``wiredupe-crawl/crawl``), which any worker of its work pool takes;
+            ``None`` crawls in this flow run's process.
     """
     settings = load_settings(
         Path(sources_file),
@@ -275,7 +190,7 @@ def night(
         },
         require_sources=True,
     )
-    summary = run_pipeline(settings, only_sources)
+    summary = run_pipeline(settings, only_sources, crawl_deployment=crawl_deployment)
     if summary["failed_sources"]:
         failed = ", ".join(sorted(summary["failed_sources"]))
         return Failed(
@@ -284,15 +199,6 @@ def night(
             data=summary,
         )
     return Completed(data=summary)
-
-
-def night_flow(settings: Settings) -> Flow[..., State[dict[str, Any]]]:
-    """Return the nightly flow with its crawls bounded by ``crawl.parallel_sources``."""
-    runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(
-        max_workers=settings.crawl.parallel_sources
-    )
-    # Prefect's annotation wants the runner's future type spelled out; it is the same.
-    return night.with_options(task_runner=cast("TaskRunner[PrefectFuture[Any]]", runner))
 
 
 def run_night(
@@ -307,68 +213,75 @@ def run_night(
         RunFailed: no source could be crawled.
         storage.DatabaseUnavailable: the database could not be reached.
     """
-    state = night_flow(settings)(
-        sources_file=str(settings.sources_file),
-        only_sources=only_sources,
-        return_state=True,
-        **parameters,
-    )
+    with one_prefect_server():
+        state = night(
+            sources_file=str(settings.sources_file),
+            only_sources=only_sources,
+            return_state=True,
+            **parameters,
+        )
     if state.is_failed() and state.name == PARTIAL_STATE:
         return cast("dict[str, Any]", state.result(raise_on_failure=False))
     # The summary, or the exception the run failed with (raised here).
     return cast("dict[str, Any]", state.result())
 
 
-def run_pipeline(settings: Settings, only_sources: list[str] | None = None) -> dict[str, Any]:
+@contextmanager
+def one_prefect_server() -> Iterator[None]:
+    """Make sure the block's flow runs, and their Dask workers, report to one server.
+
+    With ``PREFECT_API_URL`` set, nothing to do. Without it, Prefect would start a
+    temporary server in this process when the flow starts, and each Dask worker
+    process one more of its own; this starts the one temporary server first (the
+    one Prefect itself would have started) and points the block's settings, which
+    travel with each task to its worker, at it.
+    """
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    if PREFECT_API_URL.value():
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    server.start()
+    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+        yield
+
+
+def run_pipeline(
+    settings: Settings,
+    only_sources: list[str] | None = None,
+    *,
+    crawl_deployment: str | None = None,
+) -> dict[str, Any]:
     """The flow's body: the calls of one night, in order (must run inside a flow).
+
+    At most ``crawl.parallel_sources`` crawls are going at once: in this process,
+    or as flow runs on the work pool of ``crawl_deployment``.
 
     Raises:
         RunFailed: no source could be crawled (the run is recorded as failed).
     """
     db = settings.database.url
     names = [s.name for s in settings.sources if not only_sources or s.name in only_sources]
-    run_id, run_dir = start_run(db, settings.archive.dir, names, settings.crawl.seen_days)
+    assert settings.sources_file is not None  # the flow loads its settings from one
+    run_id, run_dir = start_run(
+        db, settings.archive.dir, str(settings.sources_file), names, settings.crawl.seen_days
+    )
     try:
-        cache = Path(settings.archive.dir) / "http-cache"
-        c = settings.crawl
-        crawl = crawl_source.with_options(
-            retries=c.source_retries,
-            retry_delay_seconds=exponential_backoff(c.source_retry_delay)(c.source_retries),
-        )
-        futures = {
-            name: crawl.submit(
-                str(settings.sources_file),
-                name,
-                run_dir,
-                settings.scrapy_settings(),
-                str(cache / name),
-                c.source_timeout,
-            )
-            for name in names
-        }
-        crawled: dict[str, dict[str, Any]] = {}  # each source's crawl statistics
-        failed: dict[str, str] = {}
-        for name, future in futures.items():
-            state = future.wait() or future.state
-            if state.is_completed():
-                crawled[name] = future.result()
-            else:
-                failed[name] = _why_failed(state)
+        crawled, failed = _crawl_all(settings, names, run_dir, crawl_deployment)
         if names and not crawled:
             raise RunFailed(
                 "no source could be crawled: "
                 + "; ".join(f"{name}: {reason}" for name, reason in failed.items())
             )
         # A failed crawl's partial archive is extracted too: what it fetched is kept.
-        outputs = [crawl_outputs(Path(run_dir), name) for name in names]
-        stored = extract_and_store(
-            db,
-            [str(o.warc) for o in outputs],
-            [str(o.fetch_log) for o in outputs],
-            names,
-            run_id,
-            settings.extract.workers,
+        x = settings.extract
+        extract = extract_night.with_options(
+            task_runner=dask_runner(x.dask, x.workers or all_cores())
         )
+        stored = extract(db, run_dir, names, run_id, x.batch_pages)
         grouped = dedupe_stored(db, asdict(settings.dedupe), settings.index.url)
         summary = {
             "run_id": run_id,
@@ -383,13 +296,62 @@ def run_pipeline(settings: Settings, only_sources: list[str] | None = None) -> d
         raise
 
 
+def _crawl_all(
+    settings: Settings, names: list[str], run_dir: str, crawl_deployment: str | None
+) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """Crawl every source, ``parallel_sources`` at a time; each one's statistics or error.
+
+    A source's crawl that fails or outlives ``source_timeout`` is retried
+    ``source_retries`` times with growing pauses; one failing source stops no other.
+    """
+    c = settings.crawl
+    retried: dict[str, Any] = {
+        "retries": c.source_retries,
+        "retry_delay_seconds": exponential_backoff(c.source_retry_delay)(c.source_retries),
+    }
+    here, on_pool = crawl_source.with_options(**retried), crawl_on_pool.with_options(**retried)
+    cache = settings.archive.http_cache_dir
+    scrapy_settings = settings.scrapy_settings()
+    waiting = iter(names)
+    going: dict[PrefectFuture[dict[str, Any]], str] = {}
+
+    def start_next() -> None:
+        name = next(waiting, None)
+        if name is None:
+            return
+        cache_dir, timeout = str(cache / name), c.source_timeout
+        if crawl_deployment:
+            future = on_pool.submit(
+                crawl_deployment, run_dir, name, scrapy_settings, cache_dir, timeout
+            )
+        else:
+            future = here.submit(run_dir, name, scrapy_settings, cache_dir, timeout)
+        going[future] = name
+
+    for _ in range(c.parallel_sources):
+        start_next()
+    crawled: dict[str, dict[str, Any]] = {}
+    failed: dict[str, str] = {}
+    while going:
+        future = next(as_completed(list(going)))
+        name = going.pop(future)
+        future.wait()  # as_completed may hand over a future whose state is not final yet
+        state = future.state
+        if state.is_completed():
+            crawled[name] = future.result()
+        else:
+            failed[name] = _why_failed(state)
+        start_next()
+    # In the sources' order, as the report lists them.
+    return (
+        {n: crawled[n] for n in names if n in crawled},
+        {n: failed[n] for n in names if n in failed},
+    )
+
+
 def _why_failed(state: State[Any]) -> str:
     """The error a failed task raised, as its one line; else the state's message."""
     error = state.result(raise_on_failure=False)
     if isinstance(error, Exception):
         return str(error) or type(error).__name__
     return str(state.message or state.name)
-
-
-def _seen_file(run_dir: Path, source: str) -> Path:
-    return run_dir / "seen" / f"{source}.txt"

@@ -58,7 +58,14 @@ from storage.queries import (
     window_ids,
     window_signatures,
 )
-from storage.session import DEFAULT_URL, make_engine, make_session_factory, upgrade
+from storage.session import (
+    DEFAULT_URL,
+    absolute_url,
+    make_engine,
+    make_session_factory,
+    upgrade,
+    url_password,
+)
 
 __all__ = [
     "DEFAULT_URL",
@@ -73,6 +80,7 @@ __all__ = [
     "StoredSignature",
     "UnknownArticle",
     "UnknownGroup",
+    "absolute_url",
     "add_boilerplate",
     "add_signatures",
     "article_groups",
@@ -114,6 +122,7 @@ __all__ = [
     "stored_urls",
     "update_groups",
     "upgrade",
+    "url_password",
     "window_ids",
     "window_signatures",
 ]

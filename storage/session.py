@@ -15,7 +15,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.errors import DatabaseUnavailable
 from storage.locks import schema_lock
 
-__all__ = ["DEFAULT_URL", "alembic_config", "make_engine", "make_session_factory", "upgrade"]
+__all__ = [
+    "DEFAULT_URL",
+    "absolute_url",
+    "alembic_config",
+    "make_engine",
+    "make_session_factory",
+    "upgrade",
+    "url_password",
+]
 
 DEFAULT_URL = "sqlite:///wiredupe.db"
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -28,6 +36,39 @@ def _normalize_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+def absolute_url(url: str) -> str:
+    """``url`` with a relative SQLite file made absolute (from the current folder).
+
+    A URL for another process that may start elsewhere (a worker's flow run starts
+    in a folder of its own). Other URLs are returned as they are.
+
+    Raises:
+        DatabaseUnavailable: the URL is malformed.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseUnavailable(url, f"not a valid database URL ({exc})") from exc
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return url
+    return parsed.set(database=str(Path(parsed.database).resolve())).render_as_string(
+        hide_password=False
+    )
+
+
+def url_password(url: str) -> str | None:
+    """The password in a database URL, or None (to keep it out of what others see).
+
+    Raises:
+        DatabaseUnavailable: the URL is malformed.
+    """
+    try:
+        password = make_url(url).password
+    except ArgumentError as exc:
+        raise DatabaseUnavailable(url, f"not a valid database URL ({exc})") from exc
+    return None if password is None else str(password)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -160,6 +160,15 @@ def test_export_records_follow_the_contract(ingested: Path) -> None:
         (["groups", "--since", "someday"], "is not a date"),
         (["schedule", "--sources", "bad.toml"], "bad.toml: syntax"),
         (["run", "--sources", "unknown.toml"], "unknown setting"),
+        (["run", "--sources", "one.toml", "--dask", "10.0.0.5"], "a Dask scheduler address"),
+        (
+            ["schedule", "--sources", "one.toml", "--pool", "p", "--db", "postgresql://u:pw@h/d"],
+            "database: url: holds a password",
+        ),
+        (
+            ["schedule", "--sources", "one.toml", "--pool", "p", "--lsh", "redis://:pw@h:6379/0"],
+            "index: url: holds a password",
+        ),
     ],
 )
 def test_user_errors_are_one_clear_line(tmp_path: Path, args: list[str], message: str) -> None:

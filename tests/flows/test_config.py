@@ -91,3 +91,31 @@ def test_crawl_limits_reach_the_crawler_and_are_checked(tmp_path: Path) -> None:
         load_settings(None, environ={"WIREDUPE_CRAWL_SEEN_DAYS": "0"})
     with pytest.raises(ConfigError, match=r"extract\.workers: must be at least 0"):
         load_settings(_write(tmp_path, "[extract]\nworkers = -1\n"), environ={})
+
+
+def test_scaling_out_settings_are_read_and_checked(tmp_path: Path) -> None:
+    s = load_settings(None, environ={})
+    assert s.extract.dask == "" and s.extract.batch_pages == 64
+    assert s.archive.http_cache_dir == Path("wiredupe-data") / "http-cache"
+    text = '[archive]\ndir = "file:///mnt/shared/wd"\n[extract]\nbatch_pages = 16\n'
+    s = load_settings(
+        _write(tmp_path, text), environ={"WIREDUPE_EXTRACT_DASK": "tcp://10.0.0.5:8786"}
+    )
+    assert s.extract.dask == "tcp://10.0.0.5:8786" and s.extract.batch_pages == 16
+    assert s.archive.http_cache_dir == Path("/mnt/shared/wd/http-cache")
+    # An archive elsewhere than this disk: each machine keeps its own HTTP cache.
+    s = load_settings(None, environ={"WIREDUPE_ARCHIVE_DIR": "memory://bucket/wd"})
+    assert s.archive.http_cache_dir == Path.home() / ".cache" / "wiredupe" / "http-cache"
+    s = load_settings(
+        None,
+        environ={"WIREDUPE_ARCHIVE_DIR": "memory://b/wd", "WIREDUPE_ARCHIVE_HTTP_CACHE": "/c"},
+    )
+    assert s.archive.http_cache_dir == Path("/c")
+    with pytest.raises(ConfigError, match=r"archive\.dir: cannot open 'nosuch://b/wd'"):
+        load_settings(None, environ={"WIREDUPE_ARCHIVE_DIR": "nosuch://b/wd"})
+    with pytest.raises(ConfigError, match=r"archive\.http_cache: must be a local folder"):
+        load_settings(None, environ={"WIREDUPE_ARCHIVE_HTTP_CACHE": "s3://b/cache"})
+    with pytest.raises(ConfigError, match=r"extract\.dask: must be a Dask scheduler address"):
+        load_settings(None, environ={"WIREDUPE_EXTRACT_DASK": "10.0.0.5"})
+    with pytest.raises(ConfigError, match=r"extract\.batch_pages: must be at least 1"):
+        load_settings(_write(tmp_path, "[extract]\nbatch_pages = 0\n"), environ={})

@@ -19,7 +19,6 @@ from uuid import UUID
 import pytest
 
 from demo.server import DemoWeb, serve_web
-from flows.config import load_settings
 
 pytestmark = pytest.mark.slow
 
@@ -88,12 +87,9 @@ def _env(api_url: str, folder: Path, db: str) -> dict[str, str]:
 
 
 def _night(sources: Path, db: str, only: list[str]) -> Any:
-    from flows.pipeline import night_flow
+    from flows.pipeline import night
 
-    settings = load_settings(sources, require_sources=True)
-    return night_flow(settings)(
-        sources_file=str(sources), db_url=db, only_sources=only, return_state=True
-    )
+    return night(sources_file=str(sources), db_url=db, only_sources=only, return_state=True)
 
 
 def _artifacts(key: str, flow_run_id: UUID | None = None) -> list[Any]:
