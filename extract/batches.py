@@ -63,8 +63,10 @@ class WarcBatch:
 def warc_batches(path: Path | str, *, pages: int) -> Iterator[WarcBatch]:
     """Cut a WARC file's article candidates into batches of ``pages`` records.
 
-    Only the record headers are read. A candidate is a ``response`` record of
-    kind ``article`` (our crawler's) or any response of a foreign file.
+    No page is parsed; each candidate's record is read through to check that it is
+    whole (warcio would hand over a record cut short as a shorter page), so a
+    remote file is read once here. A candidate is a ``response`` record of kind
+    ``article`` (our crawler's) or any response of a foreign file.
 
     Args:
         path: the WARC file: a local path or an fsspec URL.
@@ -77,6 +79,7 @@ def warc_batches(path: Path | str, *, pages: int) -> Iterator[WarcBatch]:
         ValueError: ``pages`` is below 1.
         WarcReadError: the file cannot be opened, or is damaged; the batches of
             every record before the damage have been yielded by then.
+        OSError: reading failed for a reason of the file system (worth trying again).
     """
     if pages < 1:
         raise ValueError(f"pages must be at least 1, got {pages}")
@@ -118,6 +121,7 @@ def extract_batch(batch: WarcBatch, *, default_source: str | None = None) -> lis
     Raises:
         WarcReadError: the range cannot be read (the file changed or is damaged);
             nothing of the batch is returned.
+        OSError: reading failed for a reason of the file system (worth trying again).
     """
     return [
         process_page(page)

@@ -54,7 +54,6 @@ __all__ = [
     "finish_extraction",
     "is_candidate",
     "iter_raw_pages",
-    "open_archive",
     "process_page",
     "warc_records",
 ]
@@ -65,8 +64,10 @@ _PUBLISHED = "WARC-Wiredupe-Published"
 _REQUESTED = "WARC-Wiredupe-Requested-URI"
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Errors warcio and zlib raise on a truncated or corrupt file (a cut gzip member, a
-# record whose length runs past the end, garbage where a header should be).
-_READ_ERRORS = (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError)
+# record whose length runs past the end, garbage where a header should be). Not
+# OSError: a file system's error (a network blip reading s3://) is no damage, and
+# is raised as it is, for the caller to try again.
+_READ_ERRORS = (ArchiveLoadFailed, EOFError, zlib.error, ValueError)
 # Pages sent to a worker at a time: enough to make the cost of pickling and of a
 # round trip small beside parsing (a few ms per page), few enough to keep workers
 # evenly busy at the end of a file.
@@ -153,6 +154,8 @@ def iter_raw_pages(
     Raises:
         WarcReadError: If the file cannot be opened, or is corrupt or truncated; the
             records before the damage have been yielded by then.
+        OSError: reading failed for a reason of the file system, not of the file
+            (worth trying again).
     """
     for record, offset in warc_records(path, start=start, end=end):
         if record.rec_type == "response":
@@ -169,6 +172,11 @@ def check_whole(path: Path | str, record: ArcWarcRecord, offset: int) -> None:
 
     warcio ends quietly at a gzip member cut short, and hands over the part of the
     body it found: a page cut in half would pass for a whole one.
+
+    Args:
+        path: the file, for the error's message.
+        record: the record being read (what its reader has consumed is not read again).
+        offset: the record's offset, for the error's message.
 
     Raises:
         WarcReadError: the record is truncated, or its data is corrupt.
@@ -197,7 +205,7 @@ def warc_records(
     :func:`iter_raw_pages` for the arguments and the errors.
     """
     try:
-        stream = open_archive(path)
+        stream = _open_archive(path)
     except OSError as exc:
         raise WarcReadError(path, start, exc.strerror or str(exc)) from exc
     with stream:
@@ -235,7 +243,7 @@ def warc_records(
                 )
 
 
-def open_archive(path: Path | str) -> BinaryIO:
+def _open_archive(path: Path | str) -> BinaryIO:
     """Open a WARC file for reading: a local path, or any URL that fsspec opens.
 
     Raises:
@@ -445,7 +453,16 @@ def _process_batch(pages: Iterable[RawPage]) -> list[PageResult]:
 
 
 def process_page(page: RawPage) -> PageResult:
-    """Check, parse and extract one candidate page; its chrome if it is HTML."""
+    """Check, parse and extract one candidate page; its chrome if it is HTML.
+
+    Args:
+        page: an article candidate (see :func:`is_candidate`).
+
+    Returns:
+        The page's outcome (an article, or why not) and its chrome (None when the
+        page is no HTML); its boilerplate is not removed yet (see
+        :func:`finish_extraction`).
+    """
     reason = _rejection(page)
     if reason:
         status = page.status if page.status != 200 else None

@@ -26,22 +26,47 @@ from crawler.run import crawl_outputs
 from flows.errors import ConfigError
 
 __all__ = [
+    "absolute",
     "crawl_file",
     "exists",
     "is_remote",
     "join",
     "local_copy",
+    "local_path",
     "publish",
     "read_text",
     "run_location",
     "staging",
-    "write_text",
 ]
 
 
 def is_remote(location: str) -> bool:
-    """Whether ``location`` is a URL of a file system other than the local disk."""
+    """Whether ``location`` is a URL of a file system other than the local disk.
+
+    Raises:
+        ConfigError: the URL's protocol is unknown, or its package is not installed.
+    """
     return not isinstance(_fs(location)[0], LocalFileSystem)
+
+
+def local_path(location: str) -> Path:
+    """The folder or file on this disk that a local ``location`` names (``file://`` too).
+
+    Raises:
+        ConfigError: ``location`` is not on the local disk, or cannot be opened.
+    """
+    fs, path = _fs(location)
+    if not isinstance(fs, LocalFileSystem):
+        raise ConfigError("archive", "dir", f"{location!r} is not on this machine's disk")
+    return Path(path)
+
+
+def absolute(location: str) -> str:
+    """``location`` as another process started elsewhere can use it: a path made absolute.
+
+    A URL of a remote file system is returned as it is.
+    """
+    return location if is_remote(location) else str(local_path(location))
 
 
 def join(base: str, *parts: str) -> str:
@@ -74,15 +99,6 @@ def run_location(archive_dir: str, run_id: int) -> str:
     return join(archive_dir, "runs", f"{run_id:06d}")
 
 
-def write_text(location: str, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``location``, creating its folder on a local disk."""
-    fs, path = _fs(location)
-    if isinstance(fs, LocalFileSystem):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with fs.open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
-
-
 def read_text(location: str) -> str | None:
     """The text (UTF-8, bad bytes replaced) at ``location``; None when there is no file."""
     fs, path = _fs(location)
@@ -100,7 +116,7 @@ def staging(location: str) -> Iterator[Path]:
     ends; :func:`publish` what must be kept before then.
     """
     if not is_remote(location):
-        folder = Path(_fs(location)[1])
+        folder = local_path(location)
         folder.mkdir(parents=True, exist_ok=True)
         yield folder
         return

@@ -567,7 +567,7 @@ def schedule(
     lsh: LshOption = None,
     dask: DaskOption = None,
 ) -> None:
-    """Register and serve the nightly deployment on the Prefect server of PREFECT_API_URL."""
+    """Serve the nightly deployment (on PREFECT_API_URL's server), or register it on a pool."""
     settings = _settings(
         sources,
         db,

@@ -87,9 +87,10 @@ class ArchiveSettings:
     # Beside the database by default, so one folder holds a deployment's data. Past
     # one machine: a folder every worker mounts, or an fsspec URL (s3://bucket/prefix).
     dir: str = "wiredupe-data"
-    # Where each crawling machine keeps the feeds and sitemaps it fetched, to ask for
-    # them conditionally the next night. "": <dir>/http-cache for a local archive,
-    # ~/.cache/wiredupe/http-cache when the archive is a URL (a cache is per machine).
+    # Where a crawling machine keeps the feeds and sitemaps it fetched, to ask for
+    # them conditionally the next night. "": <dir>/http-cache for an archive on this
+    # disk or a shared one, ~/.cache/wiredupe/http-cache (each machine's own home)
+    # when the archive is a URL.
     http_cache: str = ""
 
     def __post_init__(self) -> None:
@@ -107,12 +108,17 @@ class ArchiveSettings:
 
     @property
     def http_cache_dir(self) -> Path:
-        """The folder of the HTTP cache: one sub-folder per source."""
+        """The folder of the HTTP cache: one sub-folder per source.
+
+        For a URL archive it starts with ``~``, expanded where the crawl runs.
+        """
+        from flows.archive import is_remote, local_path
+
         if self.http_cache:
             return Path(self.http_cache)
-        if "://" in self.dir and not self.dir.startswith("file://"):
-            return Path.home() / ".cache" / "wiredupe" / "http-cache"
-        return Path(self.dir.removeprefix("file://")) / "http-cache"
+        if is_remote(self.dir):
+            return Path("~") / ".cache" / "wiredupe" / "http-cache"
+        return local_path(self.dir) / "http-cache"
 
 
 class InvalidSetting(ValueError):

@@ -75,10 +75,22 @@ def crawl_source(
 ) -> dict[str, Any]:
     """Crawl one source in a child process; return the crawl's statistics.
 
-    ``cache_dir`` keeps the source's feeds and sitemaps between nights, so that
-    they are asked for with ``If-None-Match``/``If-Modified-Since``. The crawl's
-    log goes to ``{source}.crawl.log`` (each attempt appended) and, from INFO up,
-    to this task's log. A crawl still going after ``timeout`` seconds is stopped.
+    The crawl's log goes to ``{source}.crawl.log`` (each attempt appended) and,
+    from INFO up, to this task's log. Each attempt writes the source's archive
+    and fetch log anew: a failed night keeps what its last attempt fetched.
+
+    Args:
+        run_dir: the run's folder or URL (see :mod:`flows.archive`), which holds
+            the night's ``sources.toml`` and the source's seen URLs.
+        source: the source's name.
+        scrapy_settings: Scrapy settings for the crawl (``-s KEY=VALUE``).
+        cache_dir: keeps the source's feeds and sitemaps between nights, so that
+            they are asked for with ``If-None-Match``/``If-Modified-Since``; ``~``
+            is the home of the machine that crawls.
+        timeout: seconds after which a crawl still going is stopped.
+
+    Returns:
+        The crawl's statistics (see :mod:`crawler.fetchlog`).
 
     Raises:
         CrawlFailed: the crawl process failed or was stopped (the task is retried).
@@ -99,7 +111,7 @@ def crawl_source(
                 source=source,
                 out_dir=out,
                 seen_file=seen,
-                cache_dir=Path(cache_dir),
+                cache_dir=Path(cache_dir).expanduser(),  # ~: this machine's home
                 settings=scrapy_settings,
             )
             log_path = out / log_name
@@ -149,16 +161,30 @@ def crawl_on_pool(
 ) -> dict[str, Any]:
     """Crawl one source as a flow run of ``deployment``, taken by any worker of its pool.
 
-    Waits for the flow run to end; one still going ``timeout`` seconds (and a
-    grace for starting and uploading) after it started is cancelled.
+    Waits for the flow run to end. One that no worker has taken ``timeout``
+    seconds after it was made (no worker is up, or all are busy), or that is
+    still going ``timeout`` seconds and a grace (for starting and for putting its
+    files in the archive) after it started, is cancelled: its worker stops its
+    processes, and the night waits for that before it goes on, so that a retry
+    never writes the source's files beside a dying crawl.
+
+    Args:
+        deployment: the crawl deployment, ``wiredupe-crawl/crawl``.
+        run_dir: the run's folder or URL (see :mod:`flows.archive`).
+        source: the source's name.
+        scrapy_settings: the crawl's Scrapy settings.
+        cache_dir: the source's HTTP cache folder (``~`` is the crawling machine's home).
+        timeout: seconds a crawl may take (the night's ``source_timeout``).
+
+    Returns:
+        The crawl's statistics (see :mod:`crawler.fetchlog`).
 
     Raises:
-        CrawlFailed: the flow run failed, crashed or was lost (the task is retried,
-            which starts a new flow run).
+        CrawlFailed: the flow run failed, crashed, was cancelled or was lost (the
+            task is retried, which starts a new flow run).
     """
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
-    from prefect.states import Cancelling
 
     logger = get_run_logger()
     parameters = {
@@ -175,17 +201,24 @@ def crawl_on_pool(
         ),
     )
     logger.info("crawl of %s: flow run %s (%s) waits for a worker", source, run.name, run.id)
-    started: float | None = None
+    made, started = time.monotonic(), None
     with get_client(sync_client=True) as client:
         while True:
             run = client.read_flow_run(run.id)
             state = run.state
             if state is not None and state.is_final():
                 break
+            now = time.monotonic()
             if started is None and state is not None and state.is_running():
-                started = time.monotonic()
-            if started is not None and time.monotonic() - started > timeout + _POOL_GRACE:
-                client.set_flow_run_state(run.id, Cancelling(), force=True)
+                started = now
+            if started is None and now - made > timeout:
+                _cancel(client, run.id, started=False)
+                raise CrawlFailed(
+                    f"crawl of {source!r} (flow run {run.name}) was not taken by any worker "
+                    f"within {timeout:g} s; cancelled"
+                )
+            if started is not None and now - started > timeout + _POOL_GRACE:
+                _cancel(client, run.id, started=True)
                 raise CrawlFailed(
                     f"crawl of {source!r} (flow run {run.name}) still running "
                     f"{timeout + _POOL_GRACE:g} s after it started; cancelled"
@@ -197,6 +230,29 @@ def crawl_on_pool(
             f"{state.message or 'no message'}"
         )
     return _stats(run_dir, source)
+
+
+def _cancel(client: Any, run_id: Any, *, started: bool) -> None:
+    """Cancel a crawl's flow run, and wait (a while) for its worker to have stopped it.
+
+    A run no worker has taken is cancelled at once. A running one is asked to stop
+    (``Cancelling``: its worker kills its processes and marks it ``Cancelled``);
+    when no worker does so in time (its machine is gone), it is marked
+    ``Cancelled`` by force.
+    """
+    from prefect.states import Cancelled, Cancelling
+
+    if not started:
+        client.set_flow_run_state(run_id, Cancelled(), force=True)
+        return
+    client.set_flow_run_state(run_id, Cancelling(), force=True)
+    deadline = time.monotonic() + _POOL_GRACE
+    while time.monotonic() < deadline:
+        state = client.read_flow_run(run_id).state
+        if state is not None and state.is_final():
+            return
+        time.sleep(_POLL_SECONDS)
+    client.set_flow_run_state(run_id, Cancelled(message="its worker did not answer"), force=True)
 
 
 def _stats(run_dir: str, source: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from rich.console import Console
 
 import storage
 from demo.server import DEFAULT_ROOT, serve_web
-from flows.archive import is_remote
+from flows.archive import is_remote, local_path
 from flows.config import Settings, load_settings
 from flows.stages import open_store
 
@@ -33,8 +33,7 @@ def run_demo(settings: Settings, console: Console) -> tuple[dict[str, Any], list
     with serve_web() as web:
         # A local file either way: the demo's sources.toml is for `wiredupe run` here.
         archive = settings.archive.dir
-        local = "wiredupe-data" if is_remote(archive) else archive.removeprefix("file://")
-        folder = Path(local) / "demo"
+        folder = (Path("wiredupe-data") if is_remote(archive) else local_path(archive)) / "demo"
         folder.mkdir(parents=True, exist_ok=True)
         sources_file = folder / "sources.toml"
         sources_file.write_text(

@@ -29,6 +29,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture
 from prefect.task_runners import TaskRunner
 from prefect_dask import DaskTaskRunner
+from pydantic import SecretStr
 
 import storage
 from extract import (
@@ -64,15 +65,26 @@ if getattr(storage, "__file__", None) is None:
 # Quiet, line-based logs: the cluster's own INFO lines (a worker started, a
 # connection closed) are not the night's news.
 _DASK_LOG_LEVEL = logging.WARNING
+# Each task reads the archive or writes the database: an error of either (a network
+# blip, a failover) is tried again after a pause before it fails the night.
+_IO_RETRIES: dict[str, Any] = {"retries": 2, "retry_delay_seconds": 10}
 
 
-@task(name="plan", task_run_name="plan-{source}", cache_policy=NO_CACHE)
+@task(name="plan", task_run_name="plan-{source}", cache_policy=NO_CACHE, **_IO_RETRIES)
 def plan_archive(warc: str, source: str, pages: int) -> tuple[list[WarcBatch], str | None]:
     """Cut one source's archive into batches; with the damage found, if any.
 
     A source whose crawl wrote no archive (it failed before its first page) has
     no batch. A damaged archive's batches stop at the damage, which is returned
     as its one-line description.
+
+    Args:
+        warc: the archive's location (a path or a URL).
+        source: the source's name (for the task run's name).
+        pages: article candidates per batch.
+
+    Returns:
+        The batches, and the damage's description or None.
     """
     del source  # in the task run's name only
     if not exists(warc):
@@ -88,14 +100,24 @@ def plan_archive(warc: str, source: str, pages: int) -> tuple[list[WarcBatch], s
     return batches, None
 
 
-@task(name="extract-batch", task_run_name="extract-{source}-{batch.index}", cache_policy=NO_CACHE)
+@task(
+    name="extract-batch",
+    task_run_name="extract-{source}-{batch.index}",
+    cache_policy=NO_CACHE,
+    **_IO_RETRIES,
+)
 def extract_records(batch: WarcBatch, source: str) -> list[PageResult]:
-    """Parse and extract one batch of a source's archive."""
+    """Parse and extract one batch of a source's archive (see :func:`extract.extract_batch`).
+
+    Args:
+        batch: the records to read.
+        source: the source's name (for the task run's name).
+    """
     del source  # in the task run's name only
     return extract_batch(batch)
 
 
-@task(name="store", task_run_name="store-{source}", cache_policy=NO_CACHE)
+@task(name="store", task_run_name="store-{source}", cache_policy=NO_CACHE, **_IO_RETRIES)
 def store_source(
     db_url: str,
     run_id: int,
@@ -108,7 +130,18 @@ def store_source(
 
     The article URLs its crawl found to be no page at all (a PDF, empty, too
     large, a redirect loop, gone) are recorded as rejected too, so that later
-    nights do not fetch them again.
+    nights do not fetch them again. Run again, it stores nothing twice.
+
+    Args:
+        db_url: the database URL (a task's parameters are not shown in the UI).
+        run_id: the run the articles are stored under.
+        source: the source's name.
+        fetch_log: the location of its crawl's fetch log.
+        parts: each batch's results, in the archive's order.
+        damage: the archive's damage, to report with the counts.
+
+    Returns:
+        The counts of :class:`flows.stages.StoreCounts`, as a dict.
     """
     logger = get_run_logger()
     with local_copy(fetch_log) as log:
@@ -134,12 +167,13 @@ def store_source(
 
 @flow(name="wiredupe-extract")
 def extract_night(
-    db_url: str, run_dir: str, sources: list[str], run_id: int, batch_pages: int
+    db_url: SecretStr, run_dir: str, sources: list[str], run_id: int, batch_pages: int
 ) -> dict[str, Any]:
     """Extract and store the archives of one night's sources; return the counts.
 
     Args:
-        db_url: the database URL.
+        db_url: the database URL; a secret, so that the UI, which shows a flow run's
+            parameters, shows no password.
         run_dir: the run's folder or URL (see :mod:`flows.archive`).
         sources: the sources whose archives to extract (a failed crawl's partial
             archive too: what it fetched is kept).
@@ -156,7 +190,9 @@ def extract_night(
         # Futures: Prefect hands the store task their results, worker to worker.
         parts: Any = [extract_records.submit(batch, name) for batch in batches]
         fetch_log = crawl_file(run_dir, name, "fetch_log")
-        stores.append(store_source.submit(db_url, run_id, name, fetch_log, parts, damage))
+        stores.append(
+            store_source.submit(db_url.get_secret_value(), run_id, name, fetch_log, parts, damage)
+        )
     total = StoreCounts()
     for future in stores:
         counts = future.result()

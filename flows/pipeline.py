@@ -20,6 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
 from prefect.states import Completed, Failed, State
 from prefect.tasks import exponential_backoff
+from pydantic import SecretStr
 
 import storage
 from dedupe import DedupeConfig
@@ -63,12 +64,12 @@ def start_run(
             run_id = storage.start_run(session, "run")
         run_dir = run_location(archive_dir, run_id)
         with staging(run_dir) as local:
-            snapshot = local / "sources.toml"
-            if Path(sources_file).resolve() != snapshot.resolve():
-                snapshot.write_bytes(Path(sources_file).read_bytes())
+            # The run's files are written here as they are named in the run's folder.
+            snapshot = Path(sources_snapshot(str(local)))
+            snapshot.write_bytes(Path(sources_file).read_bytes())
             publish(snapshot, sources_snapshot(run_dir))
             for name in sources:
-                path = local / "seen" / f"{name}.txt"
+                path = Path(seen_file(str(local), name))
                 seen = write_seen_file(sessions, path, source=name, since=since)
                 publish(path, seen_file(run_dir, name))
                 logger.info(
@@ -281,7 +282,7 @@ def run_pipeline(
         extract = extract_night.with_options(
             task_runner=dask_runner(x.dask, x.workers or all_cores())
         )
-        stored = extract(db, run_dir, names, run_id, x.batch_pages)
+        stored = extract(SecretStr(db), run_dir, names, run_id, x.batch_pages)
         grouped = dedupe_stored(db, asdict(settings.dedupe), settings.index.url)
         summary = {
             "run_id": run_id,

@@ -152,11 +152,12 @@ def run_environment(settings: Settings) -> dict[str, str]:
     Raises:
         ConfigError: a URL holds a password (the Prefect UI shows these variables).
     """
+    from flows.archive import absolute
     from storage import absolute_url, url_password
 
     env = {
         "WIREDUPE_DATABASE_URL": absolute_url(settings.database.url),
-        "WIREDUPE_ARCHIVE_DIR": _absolute_location(settings.archive.dir),
+        "WIREDUPE_ARCHIVE_DIR": absolute(settings.archive.dir),
     }
     if url_password(settings.database.url):
         raise ConfigError(
@@ -179,10 +180,6 @@ def run_environment(settings: Settings) -> dict[str, str]:
     if settings.extract.dask:
         env["WIREDUPE_EXTRACT_DASK"] = settings.extract.dask
     return env
-
-
-def _absolute_location(location: str) -> str:
-    return location if "://" in location else str(Path(location).resolve())
 
 
 def _ensure_pool(pool: str) -> None:

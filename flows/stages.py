@@ -91,7 +91,7 @@ def boilerplate_memory(
 
 @contextmanager
 def extraction_processes(workers: int) -> Iterator[ExtractionPool | None]:
-    """One extraction pool for all the archives of a run: ``workers`` (0: one per core)."""
+    """One extraction pool for all the files of an ingest: ``workers`` (0: one per core)."""
     with extraction_pool(workers or all_cores()) as pool:
         yield pool
 

@@ -9,16 +9,17 @@ import fsspec
 import pytest
 
 from flows.archive import (
+    absolute,
     crawl_file,
     exists,
     is_remote,
     join,
     local_copy,
+    local_path,
     publish,
     read_text,
     run_location,
     staging,
-    write_text,
 )
 from flows.errors import ConfigError
 
@@ -55,9 +56,13 @@ def test_a_local_run_folder_is_used_where_it_is(tmp_path: Path) -> None:
         assert copy == Path(run_dir) / "a.txt"
     with local_copy(join(run_dir, "missing.txt")) as copy:
         assert copy is None
-    write_text(join(run_dir, "seen", "x.txt"), "https://a.example/1\n")
+    (tmp_path / "x.txt").write_text("https://a.example/1\n")
+    publish(tmp_path / "x.txt", join(run_dir, "seen", "x.txt"))  # copied, its folder made
     assert read_text(join(run_dir, "seen", "x.txt")) == "https://a.example/1\n"
     assert read_text(join(run_dir, "nothing.txt")) is None
+    assert local_path(Path(run_dir).as_uri()) == Path(run_dir)
+    assert absolute("s3://b/wd") == "s3://b/wd"
+    assert absolute(Path(run_dir).as_uri()) == run_dir
 
 
 def test_a_remote_run_folder_is_staged_and_published(bucket: str, tmp_path: Path) -> None:
@@ -78,5 +83,8 @@ def test_a_remote_run_folder_is_staged_and_published(bucket: str, tmp_path: Path
     assert (folder / "x.warc.gz").read_bytes() == b"WARC bytes"
     with local_copy(join(run_dir, "missing"), folder) as copy:
         assert copy is None
-    write_text(join(run_dir, "sources.toml"), "[crawl]\n")
+    (folder / "sources.toml").write_text("[crawl]\n")
+    publish(folder / "sources.toml", join(run_dir, "sources.toml"))
     assert read_text(join(run_dir, "sources.toml")) == "[crawl]\n"
+    with pytest.raises(ConfigError, match="not on this machine's disk"):
+        local_path(run_dir)

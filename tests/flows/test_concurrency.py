@@ -22,20 +22,18 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from itertools import count
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
 import storage
 from benchmarks.syndication import scale_corpus, write_jsonl
 from dedupe import DedupeConfig
 from flows.errors import ConfigError
-from flows.grouping import group_new_articles, open_index
-from storage.models import Article, ArticleSignature, StoryGroup
+from flows.grouping import group_new_articles
 from tests.conftest import migrated_sessions
+from tests.flows.conftest import Store, check_consistent, check_groups, partition
 
 ROOT = Path(__file__).resolve().parents[2]
 # About 500 stories of three copies over three days: each ingest takes a few seconds.
@@ -43,8 +41,6 @@ N_ARTICLES = 1500
 # Thirty batches a pass: two passes at once would interleave many times.
 GROUP_BATCH = "50"
 
-# A store: a database URL and the index URL that goes with it.
-Store = tuple[str, str]
 # Starts ``wiredupe ingest`` of some files into a store.
 Start = Callable[..., subprocess.Popen[str]]
 
@@ -52,22 +48,6 @@ Start = Callable[..., subprocess.Popen[str]]
 @pytest.fixture(scope="module")
 def corpus() -> list[dict[str, Any]]:
     return list(scale_corpus(N_ARTICLES, seed=8, days=3))
-
-
-@pytest.fixture(
-    params=[
-        "sqlite-memory",
-        pytest.param("postgresql-redis", marks=[pytest.mark.postgres, pytest.mark.redis]),
-    ]
-)
-def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Store]:
-    """Make fresh stores: a SQLite file with the memory index, or PostgreSQL with Redis."""
-    if request.param == "sqlite-memory":
-        numbers = count()
-        return lambda: (f"sqlite:///{tmp_path / f'store-{next(numbers)}.db'}", "memory")
-    new_db = request.getfixturevalue("new_postgres_url")
-    new_index = request.getfixturevalue("new_redis_url")
-    return lambda: (new_db(), new_index())
 
 
 def _write(path: Path, records: Sequence[dict[str, Any]]) -> Path:
@@ -126,69 +106,18 @@ def _race_as_one_would(
     _finish(start(raced, files[0]), start(raced, files[1]))
     _overlapped(raced[0])
     urls = {r["url"] for r in corpus}
-    _check_consistent(alone, urls)
-    _check_consistent(raced, urls)
+    check_consistent(alone, urls)
+    check_consistent(raced, urls)
     _same_groups(raced[0], alone[0])
-
-
-def _partition(db: str) -> set[frozenset[str]]:
-    """The stored articles' URLs, grouped as their story groups group them."""
-    groups: dict[int | None, set[str]] = {}
-    with migrated_sessions(db) as sessions, sessions() as s:
-        for record in storage.export_articles(s, with_text=False):
-            groups.setdefault(record["group_id"], set()).add(record["url"])
-    return {frozenset(urls) for urls in groups.values()}
 
 
 def _same_groups(db: str, alone: str) -> None:
     """The articles of ``db`` are grouped as those of ``alone``, the same input ingested alone."""
-    got, want = _partition(db), _partition(alone)
+    got, want = partition(db), partition(alone)
     assert got == want, (
         f"{len(got)} groups, {len(want)} when the input is ingested by one process alone; "
         f"{len(got - want)} groups differ, e.g. {sorted(map(sorted, got - want))[:2]}"
     )
-
-
-def _check_groups(db: str) -> set[int]:
-    """Each group's record is true to its members, nothing half-written; return the grouped ids."""
-    with migrated_sessions(db) as sessions, sessions() as s:
-        members: dict[int | None, set[int]] = {}
-        query = select(Article.id, Article.group_id).where(Article.group_id.is_not(None))
-        for article_id, group_id in s.execute(query):
-            members.setdefault(group_id, set()).add(article_id)
-        signed = set(s.scalars(select(ArticleSignature.article_id)))
-        groups = s.execute(
-            select(
-                StoryGroup.id, StoryGroup.size, StoryGroup.merged_into, StoryGroup.origin_article_id
-            )
-        ).all()
-    grouped = {a for held in members.values() for a in held}
-    # A batch stores its groups and its signatures in one transaction.
-    assert signed == grouped, (
-        f"{len(grouped - signed)} articles grouped but not signed, "
-        f"{len(signed - grouped)} signed but not grouped: a batch was half-written"
-    )
-    for group_id, size, merged_into, origin in groups:
-        held = members.get(group_id, set())
-        assert size == len(held), f"group {group_id} says {size} articles, holds {len(held)}"
-        assert not (held and merged_into), f"group {group_id} was merged away but holds articles"
-        assert origin in held or not held, f"group {group_id}'s origin {origin} is not a member"
-    return grouped
-
-
-def _check_consistent(store: Store, urls: set[str]) -> None:
-    """Each URL stored once, each article grouped, the groups and the index true to them."""
-    db, lsh = store
-    with migrated_sessions(db) as sessions, sessions() as s:
-        stored = s.execute(select(func.count(), func.count(Article.url.distinct()))).one()
-        assert tuple(stored) == (len(urls), len(urls)), "an article was stored twice, or lost"
-        assert set(s.scalars(select(Article.url))) == urls
-        ungrouped = s.scalar(select(func.count()).where(Article.group_id.is_(None)))
-    assert ungrouped == 0, f"{ungrouped} articles were left without a group"
-    grouped = _check_groups(db)
-    if lsh != "memory":
-        with open_index(DedupeConfig(), lsh) as index:
-            assert index.keys() == grouped, "the Redis index does not hold the grouped articles"
 
 
 def _overlapped(db: str) -> None:
@@ -271,11 +200,11 @@ def test_an_ingest_killed_while_grouping_is_finished_by_the_next(
     process.communicate(timeout=60)
     assert process.returncode == -signal.SIGKILL, lines
     # Killed mid-pass: the batches before committed whole, the one in flight not at all.
-    grouped = len(_check_groups(killed[0]))
+    grouped = len(check_groups(killed[0]))
     assert 0 < grouped < len(corpus), f"{grouped} of {len(corpus)} articles grouped when killed"
     _ingest_alone(start_ingest, killed, path)
     urls = {r["url"] for r in corpus}
-    _check_consistent(killed, urls)
+    check_consistent(killed, urls)
     _same_groups(killed[0], alone[0])
 
 

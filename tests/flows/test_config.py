@@ -96,16 +96,17 @@ def test_crawl_limits_reach_the_crawler_and_are_checked(tmp_path: Path) -> None:
 def test_scaling_out_settings_are_read_and_checked(tmp_path: Path) -> None:
     s = load_settings(None, environ={})
     assert s.extract.dask == "" and s.extract.batch_pages == 64
-    assert s.archive.http_cache_dir == Path("wiredupe-data") / "http-cache"
+    assert s.archive.http_cache_dir == Path.cwd() / "wiredupe-data" / "http-cache"
     text = '[archive]\ndir = "file:///mnt/shared/wd"\n[extract]\nbatch_pages = 16\n'
     s = load_settings(
         _write(tmp_path, text), environ={"WIREDUPE_EXTRACT_DASK": "tcp://10.0.0.5:8786"}
     )
     assert s.extract.dask == "tcp://10.0.0.5:8786" and s.extract.batch_pages == 16
     assert s.archive.http_cache_dir == Path("/mnt/shared/wd/http-cache")
-    # An archive elsewhere than this disk: each machine keeps its own HTTP cache.
+    # An archive elsewhere than this disk: each machine keeps its own HTTP cache, in
+    # its own home (expanded where the crawl runs).
     s = load_settings(None, environ={"WIREDUPE_ARCHIVE_DIR": "memory://bucket/wd"})
-    assert s.archive.http_cache_dir == Path.home() / ".cache" / "wiredupe" / "http-cache"
+    assert s.archive.http_cache_dir == Path("~/.cache/wiredupe/http-cache")
     s = load_settings(
         None,
         environ={"WIREDUPE_ARCHIVE_DIR": "memory://b/wd", "WIREDUPE_ARCHIVE_HTTP_CACHE": "/c"},

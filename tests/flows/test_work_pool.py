@@ -14,45 +14,30 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from itertools import count
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from demo.server import DemoWeb, serve_web
-from tests.flows.test_concurrency import Store, _check_consistent, _partition
+from tests.flows.conftest import Store, check_consistent, partition
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
+TRUTH = json.loads((ROOT / "demo" / "truth.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
 def demo_web() -> Iterator[DemoWeb]:
     with serve_web() as web:
         yield web
-
-
-@pytest.fixture(
-    params=[
-        "sqlite-memory",
-        pytest.param("postgresql-redis", marks=[pytest.mark.postgres, pytest.mark.redis]),
-    ]
-)
-def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Store]:
-    """Make fresh stores: a SQLite file with the memory index, or PostgreSQL with Redis."""
-    if request.param == "sqlite-memory":
-        numbers = count()
-        return lambda: (f"sqlite:///{tmp_path / f'store-{next(numbers)}.db'}", "memory")
-    new_db = request.getfixturevalue("new_postgres_url")
-    new_index = request.getfixturevalue("new_redis_url")
-    return lambda: (new_db(), new_index())
 
 
 def _sources_file(folder: Path, web: DemoWeb) -> Path:
@@ -248,8 +233,156 @@ def test_two_workers_share_a_night_and_group_it_as_one_process_does(
         assert json.loads((run_dir / f"{name}.stats.json").read_text())
 
     # The same articles, stored once each, in the same groups as one process gave.
-    urls = {url for group in _partition(alone_db) for url in group}
-    assert len(urls) > 40
-    _check_consistent(alone, urls)
-    _check_consistent(pooled, urls)
-    assert _partition(pooled_db) == _partition(alone_db)
+    urls = {demo_web.url(a["site"], a["path"]) for a in TRUTH["articles"]}
+    check_consistent(alone, urls)
+    check_consistent(pooled, urls)
+    assert partition(pooled_db) == partition(alone_db)
+
+
+def _flow_run_processes(flow_run_id: str) -> list[Any]:
+    """The processes running one flow run: its engine (found by its environment) and children."""
+    import psutil
+
+    found = []
+    for process in psutil.process_iter(["environ"]):
+        environ = process.info.get("environ") or {}
+        if environ.get("PREFECT__FLOW_RUN_ID") == flow_run_id:
+            found.append(process)
+            found.extend(process.children(recursive=True))
+    return found
+
+
+def test_a_crawl_killed_mid_crawl_is_run_again_and_stored_once(
+    prefect_api_url: str,
+    start_worker: Callable[..., tuple[subprocess.Popen[bytes], Path]],
+    tmp_path: Path,
+) -> None:
+    """The processes of a source's crawl die mid-crawl; the night's retry runs it again.
+
+    The site's feed answers after a few seconds, so that the crawl is caught in
+    the middle; its flow run's processes (the run and its Scrapy child) are
+    killed, as by the out-of-memory killer (its worker lives on, and reports the
+    run crashed; a worker that dies with them leaves a run that is cancelled once
+    overdue, see flows.crawling). The night starts a new flow run, which a worker
+    takes, and stores the site's articles once each.
+    """
+    from prefect.client.orchestration import get_client
+
+    root = tmp_path / "web"
+    shutil.copytree(ROOT / "demo" / "sites" / "spacewar", root / "slowwar")
+    (root / "slowwar" / "_routes.toml").write_text('[[route]]\npath = "/rss.xml"\ndelay = 5.0\n')
+    db = f"sqlite:///{tmp_path / 'night.db'}"
+    pool = f"wiredupe-test-{uuid.uuid4().hex[:8]}"
+    with serve_web(root=root) as web:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(
+            f"""
+[crawl]
+delay = 0
+source_retries = 2
+source_retry_delay = 1
+
+[extract]
+workers = 1
+
+[[sources]]
+name = "slowwar"
+feeds = ["{web.url("slowwar", "/rss.xml")}"]
+sitemaps = ["{web.url("slowwar", "/sitemap.xml")}"]
+pages = ["{web.url("slowwar", "/news/")}"]
+""",
+            encoding="utf-8",
+        )
+        _wiredupe(
+            "schedule", "--sources", str(sources), "--pool", pool, "--db", db,
+            cwd=tmp_path,
+            env=_env(prefect_api_url, tmp_path / "prefect-home",
+                     WIREDUPE_ARCHIVE_DIR=str(tmp_path / "shared")),
+        )  # fmt: skip
+        # One worker for the night (a slot of one: it takes no crawl), then two for crawls.
+        folders = {name: tmp_path / name for name in ("nights", "crawls-1", "crawls-2")}
+        for folder in folders.values():
+            folder.mkdir()
+        env = {name: _env(prefect_api_url, f / "prefect-home") for name, f in folders.items()}
+        start_worker(pool, "nights", 1, env["nights"], folders["nights"])
+        _wait_for_workers(pool, {"nights"})
+        with get_client(sync_client=True) as client:
+            deployment = client.read_deployment_by_name("wiredupe-night/nightly")
+            night = client.create_flow_run_from_deployment(deployment.id)
+            deadline = time.monotonic() + 120
+            while not (state := client.read_flow_run(night.id).state) or not state.is_running():
+                assert time.monotonic() < deadline, f"the night never started: {state}"
+                time.sleep(0.5)
+            for name in ("crawls-1", "crawls-2"):
+                start_worker(pool, name, 1, env[name], folders[name])
+
+            # The crawl, caught while it waits for the feed: kill its processes.
+            deadline = time.monotonic() + 120
+            while not (crawls := _crawl_runs(night.id)) or not web.hits("slowwar", "/robots.txt"):
+                assert time.monotonic() < deadline, "the crawl never started"
+                time.sleep(0.5)
+            (first,) = crawls
+            while not (doomed := _flow_run_processes(str(first.id))):
+                assert time.monotonic() < deadline, "no process runs the crawl"
+                time.sleep(0.2)
+            for process in doomed:
+                process.kill()
+
+            deadline = time.monotonic() + 300
+            while not (state := client.read_flow_run(night.id).state) or not state.is_final():
+                assert time.monotonic() < deadline, f"the night did not end: {state}"
+                time.sleep(2)
+        assert state.is_completed(), state
+
+    runs = sorted(_crawl_runs(night.id), key=lambda r: r.start_time or r.created)
+    assert [r.name for r in runs] == ["crawl-slowwar", "crawl-slowwar"]
+    # The killed one crashed (its worker saw its process die); the new one, taken by a
+    # live worker, completed.
+    assert runs[0].state.is_crashed() and runs[1].state.is_completed(), runs
+    expected = {web.url("slowwar", a["path"]) for a in TRUTH["articles"] if a["site"] == "spacewar"}
+    check_consistent((db, "memory"), expected)
+
+
+def test_a_crawl_no_worker_takes_is_cancelled_and_fails_the_source(
+    prefect_api_url: str,
+    demo_web: DemoWeb,
+    start_worker: Callable[..., tuple[subprocess.Popen[bytes], Path]],
+    tmp_path: Path,
+) -> None:
+    """A pool whose only worker is busy with the night: its crawls wait, then fail.
+
+    A night must end: a crawl that no worker takes within ``source_timeout`` is
+    cancelled, and counts as a failed crawl (here the only source, so the night
+    fails and says why).
+    """
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        f"""
+[crawl]
+source_timeout = 4
+source_retries = 0
+
+[[sources]]
+name = "spacewar"
+feeds = ["{demo_web.url("spacewar", "/rss.xml")}"]
+""",
+        encoding="utf-8",
+    )
+    pool = f"wiredupe-test-{uuid.uuid4().hex[:8]}"
+    _wiredupe(
+        "schedule", "--sources", str(sources), "--pool", pool,
+        "--db", f"sqlite:///{tmp_path / 'night.db'}",
+        cwd=tmp_path,
+        env=_env(prefect_api_url, tmp_path / "prefect-home",
+                 WIREDUPE_ARCHIVE_DIR=str(tmp_path / "shared")),
+    )  # fmt: skip
+    (tmp_path / "nights").mkdir()
+    start_worker(
+        pool, "nights", 1, _env(prefect_api_url, tmp_path / "nights" / "home"), tmp_path / "nights"
+    )
+    _wait_for_workers(pool, {"nights"})
+    night = _run_deployment_and_wait("wiredupe-night/nightly", timeout=180)
+    assert night.state.is_failed(), night.state
+    assert "was not taken by any worker within 4 s; cancelled" in (night.state.message or "")
+    (crawl,) = _crawl_runs(night.id)
+    assert crawl.state.is_cancelled(), crawl.state
