@@ -16,7 +16,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 import fsspec
@@ -46,7 +46,7 @@ def is_remote(location: str) -> bool:
     Raises:
         ConfigError: the URL's protocol is unknown, or its package is not installed.
     """
-    return not isinstance(_fs(location)[0], LocalFileSystem)
+    return not _on_disk(_fs(location)[0])
 
 
 def local_path(location: str) -> Path:
@@ -56,7 +56,7 @@ def local_path(location: str) -> Path:
         ConfigError: ``location`` is not on the local disk, or cannot be opened.
     """
     fs, path = _fs(location)
-    if not isinstance(fs, LocalFileSystem):
+    if not _on_disk(fs):
         raise ConfigError("archive", "dir", f"{location!r} is not on this machine's disk")
     return Path(path)
 
@@ -115,10 +115,10 @@ def staging(location: str) -> Iterator[Path]:
     For a remote ``location`` it is a new temporary folder, removed when the block
     ends; :func:`publish` what must be kept before then.
     """
-    if not is_remote(location):
-        folder = local_path(location)
-        folder.mkdir(parents=True, exist_ok=True)
-        yield folder
+    fs, path = _fs(location)
+    if _on_disk(fs):
+        Path(path).mkdir(parents=True, exist_ok=True)
+        yield Path(path)
         return
     with tempfile.TemporaryDirectory(prefix="wiredupe-") as tmp:
         yield Path(tmp)
@@ -132,19 +132,19 @@ def local_copy(location: str, folder: Path | None = None) -> Iterator[Path | Non
     ``folder`` (kept), or into a temporary file removed when the block ends.
     """
     fs, path = _fs(location)
-    if not is_remote(location):
-        yield Path(path) if fs.exists(path) else None
-        return
     if not fs.exists(path):
         yield None
         return
-    if folder is not None:
-        target = folder / Path(path).name
-        fs.get_file(path, str(target))
-        yield target
+    if _on_disk(fs):
+        yield Path(path)
         return
-    with tempfile.TemporaryDirectory(prefix="wiredupe-") as tmp:
-        target = Path(tmp) / Path(path).name
+    into: AbstractContextManager[str] = (
+        nullcontext(str(folder))
+        if folder is not None
+        else tempfile.TemporaryDirectory(prefix="wiredupe-")
+    )
+    with into as where:
+        target = Path(where) / Path(path).name
         fs.get_file(path, str(target))
         yield target
 
@@ -152,12 +152,16 @@ def local_copy(location: str, folder: Path | None = None) -> Iterator[Path | Non
 def publish(local: Path, location: str) -> None:
     """Put the local file ``local`` at ``location`` (nothing to do when it is there already)."""
     fs, path = _fs(location)
-    if not is_remote(location):
+    if _on_disk(fs):
         if Path(path).resolve() != local.resolve():
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(local, path)
         return
     fs.put_file(str(local), path)
+
+
+def _on_disk(fs: fsspec.AbstractFileSystem) -> bool:
+    return isinstance(fs, LocalFileSystem)
 
 
 def _fs(location: str) -> tuple[fsspec.AbstractFileSystem, str]:

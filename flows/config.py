@@ -9,7 +9,8 @@ Each layer overrides the one before. ``sources.toml`` holds the ``[[sources]]``
     [archive]
     dir = "wiredupe-data"        # WARC archives and per-run files; a shared folder or an
                                  # fsspec URL (s3://bucket/wiredupe) past one machine
-    http_cache = ""              # feeds and sitemaps kept between nights (per machine)
+    http_cache = ""              # feeds and sitemaps kept between nights; "": <dir>/http-cache,
+                                 # or each machine's ~/.cache/wiredupe when dir is a URL
 
     [crawl]
     contact = "mailto:data-team@example.org"   # goes into the user agent

@@ -121,15 +121,20 @@ def crawl_source(
                 for path in (outputs.warc, outputs.fetch_log, outputs.stats, log_path):
                     if path.exists():
                         publish(path, join(run_dir, path.name))
+            # Read here, from the local copies, not again from the archive.
+            tail = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-3:]
+            stats = (
+                json.loads(outputs.stats.read_text(encoding="utf-8"))
+                if outputs.stats.exists()
+                else {}
+            )
     if returncode is None:
         raise CrawlFailed(f"crawl of {source!r} still going after {timeout:g} s; stopped")
     if returncode != 0:
-        tail = (read_text(join(run_dir, log_name)) or "").splitlines()[-3:]
         raise CrawlFailed(
             f"crawl of {source!r} exited with {returncode}; see {join(run_dir, log_name)}: "
             + " | ".join(tail)
         )
-    stats = _stats(run_dir, source)
     logger.info("crawled %s: %s", source, json.dumps(stats, sort_keys=True))
     return stats
 

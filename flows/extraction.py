@@ -36,6 +36,7 @@ from extract import (
     PageResult,
     WarcBatch,
     WarcReadError,
+    all_cores,
     extract_batch,
     finish_extraction,
     warc_batches,
@@ -125,7 +126,7 @@ def store_source(
     fetch_log: str,
     parts: list[list[PageResult]],
     damage: str | None,
-) -> dict[str, Any]:
+) -> StoreCounts:
     """Finish one source's pages (its boilerplate learned from all of them) and store them.
 
     The article URLs its crawl found to be no page at all (a PDF, empty, too
@@ -141,7 +142,7 @@ def store_source(
         damage: the archive's damage, to report with the counts.
 
     Returns:
-        The counts of :class:`flows.stages.StoreCounts`, as a dict.
+        What was stored and rejected.
     """
     logger = get_run_logger()
     with local_copy(fetch_log) as log:
@@ -155,14 +156,8 @@ def store_source(
             store_extracted(sessions, outcomes, run_id, counts)
     if damage is not None:
         counts.damaged.append(damage)
-    logger.info(
-        "%s: stored %d new articles, %d already stored, %d pages rejected",
-        source,
-        counts.total("stored"),
-        counts.total("already_stored"),
-        counts.total("rejected"),
-    )
-    return asdict(counts)
+    logger.info("%s: %s", source, counts.summary())
+    return counts
 
 
 @flow(name="wiredupe-extract")
@@ -195,35 +190,26 @@ def extract_night(
         )
     total = StoreCounts()
     for future in stores:
-        counts = future.result()
-        for kind in ("stored", "already_stored", "rejected", "empty"):
-            for source, n in counts[kind].items():
-                total.add(kind, source, n)
-        total.damaged.extend(counts["damaged"])
-    get_run_logger().info(
-        "stored %d new articles, %d already stored, %d pages rejected",
-        total.total("stored"),
-        total.total("already_stored"),
-        total.total("rejected"),
-    )
+        total.merge(future.result())
+    get_run_logger().info("%s", total.summary())
     return asdict(total)
 
 
-def dask_runner(address: str, workers: int) -> TaskRunner[PrefectFuture[Any]]:
+def dask_runner(address: str, workers: int = 0) -> TaskRunner[PrefectFuture[Any]]:
     """The task runner of :func:`extract_night`.
 
     Args:
         address: a Dask scheduler's address (``tcp://HOST:8786``); ``""`` for a
             local cluster made for the flow and closed after it.
         workers: processes of the local cluster, one thread each (extraction is
-            CPU-bound and holds the GIL).
+            CPU-bound and holds the GIL); 0 for one per core.
     """
     if address:
         runner = DaskTaskRunner(address=address)
     else:
         runner = DaskTaskRunner(
             cluster_kwargs={
-                "n_workers": workers,
+                "n_workers": workers or all_cores(),
                 "threads_per_worker": 1,
                 "processes": True,
                 # A free port: two clusters on one machine (two nights, a test) never clash.

@@ -24,7 +24,6 @@ from pydantic import SecretStr
 
 import storage
 from dedupe import DedupeConfig
-from extract import all_cores
 from flows.archive import publish, run_location, staging
 from flows.config import Settings, load_settings
 from flows.crawling import crawl_on_pool, crawl_source, seen_file, sources_snapshot
@@ -279,9 +278,7 @@ def run_pipeline(
             )
         # A failed crawl's partial archive is extracted too: what it fetched is kept.
         x = settings.extract
-        extract = extract_night.with_options(
-            task_runner=dask_runner(x.dask, x.workers or all_cores())
-        )
+        extract = extract_night.with_options(task_runner=dask_runner(x.dask, x.workers))
         stored = extract(SecretStr(db), run_dir, names, run_id, x.batch_pages)
         grouped = dedupe_stored(db, asdict(settings.dedupe), settings.index.url)
         summary = {

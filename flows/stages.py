@@ -152,6 +152,20 @@ class StoreCounts:
         """Sum one kind over all sources."""
         return sum(getattr(self, kind).values())
 
+    def merge(self, other: StoreCounts) -> None:
+        """Add the counts of ``other`` (another source's, another file's) to these."""
+        for kind in ("stored", "already_stored", "rejected", "empty"):
+            for source, n in getattr(other, kind).items():
+                self.add(kind, source, n)
+        self.damaged.extend(other.damaged)
+
+    def summary(self) -> str:
+        """One line for a log: the articles stored, already stored, and the pages rejected."""
+        return (
+            f"stored {self.total('stored')} new articles, {self.total('already_stored')} "
+            f"already stored, {self.total('rejected')} pages rejected"
+        )
+
 
 def store_extracted(
     sessions: sessionmaker[Session],

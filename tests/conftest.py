@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator
@@ -27,6 +29,31 @@ _NO_REDIS = (
     "Redis tests need WIREDUPE_TEST_REDIS_URL, e.g. redis://127.0.0.1:6379/0 "
     "(CI sets it in .ci/run)"
 )
+
+
+def child_env(**settings: str) -> dict[str, str]:
+    """The environment of a child process: this one's, without WIREDUPE_* and PREFECT_*.
+
+    ``settings`` are added to it; Prefect phones nobody.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WIREDUPE_", "PREFECT_"))}
+    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    env.update(settings)
+    return env
+
+
+def run_wiredupe(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run ``wiredupe ARGS`` as a user would, in a child process; it must succeed."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, f"wiredupe {' '.join(args)} failed:\n{proc.stderr[-3000:]}"
+    return proc
 
 
 def seed_texts() -> dict[str, str]:

@@ -8,9 +8,7 @@ once per test session, and once a temporary server of Prefect's own).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +20,7 @@ import pytest
 from dedupe import score_grouping
 from demo.server import DemoWeb, serve_web
 from flows.health import rate
+from tests.conftest import child_env, run_wiredupe
 
 ROOT = Path(__file__).resolve().parent.parent
 TRUTH = json.loads((ROOT / "demo" / "truth.json").read_text(encoding="utf-8"))
@@ -74,26 +73,15 @@ def sources_file(web: DemoWeb, tmp_path_factory: pytest.TempPathFactory) -> Path
 def wiredupe(
     *args: str, cwd: Path, api_url: str | None, db: str
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WIREDUPE_", "PREFECT_"))}
-    env.update(
+    env = child_env(
         WIREDUPE_DATABASE_URL=db,
         WIREDUPE_CRAWL_DELAY="0",  # the demo web is local
         WIREDUPE_ARCHIVE_DIR=str(cwd / "data"),
         PREFECT_HOME=str(cwd / "prefect-home"),
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
     )
     if api_url:
         env["PREFECT_API_URL"] = api_url
-    proc = subprocess.run(
-        [sys.executable, "-m", "flows", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, f"wiredupe {' '.join(args)} failed:\n{proc.stderr[-3000:]}"
-    return proc
+    return run_wiredupe(*args, cwd=cwd, env=env)
 
 
 def _export(cwd: Path, db: str) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from tests.extract.test_extract_boilerplate import FOOTER, page, story
 from tests.extract.test_extract_warc import ours, record_bytes
 
 
-def _night(n_articles: int) -> list[bytes]:
+def night_records(n_articles: int) -> list[bytes]:
     """A crawl's records: a feed, articles sharing a footer, and a 404, in crawl order."""
     records = [
         record_bytes(
@@ -50,7 +50,7 @@ def _in_batches(path: Path | str, pages: int) -> list[Article | object]:
 @pytest.mark.parametrize("pages", [1, 2, 5, 100])
 def test_batches_give_the_articles_of_one_pass(tmp_path: Path, pages: int) -> None:
     path = tmp_path / "crawl.warc.gz"
-    path.write_bytes(b"".join(_night(9)))
+    path.write_bytes(b"".join(night_records(9)))
     whole = list(extract_warc(path))
     batches = list(warc_batches(path, pages=pages))
     assert sum(b.pages for b in batches) == 10, "every article candidate, the 404 too; no feed"
@@ -65,7 +65,7 @@ def test_batches_give_the_articles_of_one_pass(tmp_path: Path, pages: int) -> No
 
 
 def test_a_damaged_file_gives_the_batches_before_the_damage(tmp_path: Path) -> None:
-    records = _night(6)
+    records = night_records(6)
     path = tmp_path / "cut.warc.gz"
     path.write_bytes(b"".join(records[:-1]) + records[-1][: len(records[-1]) // 2])
     batches = []
@@ -83,12 +83,12 @@ def test_a_damaged_file_gives_the_batches_before_the_damage(tmp_path: Path) -> N
 
 def test_a_file_without_article_candidates_has_no_batch(tmp_path: Path) -> None:
     path = tmp_path / "feeds.warc.gz"
-    path.write_bytes(_night(0)[0])
+    path.write_bytes(night_records(0)[0])
     assert list(warc_batches(path, pages=10)) == []
 
 
 def test_batches_read_a_warc_through_fsspec(tmp_path: Path) -> None:
-    data = b"".join(_night(5))
+    data = b"".join(night_records(5))
     local = tmp_path / "crawl.warc.gz"
     local.write_bytes(data)
     whole = list(extract_warc(local))

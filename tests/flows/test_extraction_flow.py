@@ -18,7 +18,7 @@ from pydantic import SecretStr
 import storage
 from flows.extraction import dask_runner, extract_night
 from tests.conftest import migrated_sessions
-from tests.extract.test_extract_batches import _night
+from tests.extract.test_extract_batches import night_records
 from tests.extract.test_extract_boilerplate import FOOTER, page, story
 from tests.extract.test_extract_warc import record_bytes
 
@@ -39,7 +39,7 @@ def test_a_night_extracts_on_a_dask_scheduler(prefect_api_url: str, tmp_path: Pa
 
     run_dir = tmp_path / "runs" / "000001"
     run_dir.mkdir(parents=True)
-    (run_dir / "harbour-news.warc.gz").write_bytes(b"".join(_night(9)))
+    (run_dir / "harbour-news.warc.gz").write_bytes(b"".join(night_records(9)))
     quay = [_quay(n) for n in range(6)]
     (run_dir / "quay.warc.gz").write_bytes(b"".join(quay[:-1]) + quay[-1][: len(quay[-1]) // 2])
     db = f"sqlite:///{tmp_path / 'night.db'}"
@@ -50,7 +50,7 @@ def test_a_night_extracts_on_a_dask_scheduler(prefect_api_url: str, tmp_path: Pa
         n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     try:
-        runner = dask_runner(cluster.scheduler_address, workers=0)
+        runner = dask_runner(cluster.scheduler_address)
         state = extract_night.with_options(task_runner=runner)(
             SecretStr(db), str(run_dir), ["harbour-news", "quay", "silent"], run_id, 2,
             return_state=True,

@@ -7,7 +7,6 @@ demo web and a stalled site (its feed never answers in time), both on 127.0.0.1.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from uuid import UUID
 import pytest
 
 from demo.server import DemoWeb, serve_web
+from tests.conftest import child_env
 
 pytestmark = pytest.mark.slow
 
@@ -76,14 +76,11 @@ feeds = ["{stalled.url("stalled", "/rss.xml")}"]
 
 def _env(api_url: str, folder: Path, db: str) -> dict[str, str]:
     """The environment of a ``wiredupe`` child process reporting to the test server."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WIREDUPE_", "PREFECT_"))}
-    env.update(
+    return child_env(
         PREFECT_API_URL=api_url,
         PREFECT_HOME=str(folder / "prefect-home"),
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
         WIREDUPE_DATABASE_URL=db,
     )
-    return env
 
 
 def _night(sources: Path, db: str, only: list[str]) -> Any:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +19,7 @@ import pytest
 import storage
 from demo.server import DemoWeb, serve_web
 from flows.stages import open_store
+from tests.conftest import child_env, run_wiredupe
 
 pytestmark = pytest.mark.slow
 
@@ -55,17 +54,8 @@ def web() -> Iterator[DemoWeb]:
 
 
 def _night(sources: Path, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "flows", "run", "--sources", str(sources)]
-        + [arg for site in SITES for arg in ("--source", site)],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc
+    only = [arg for site in SITES for arg in ("--source", site)]
+    return run_wiredupe("run", "--sources", str(sources), *only, cwd=cwd, env=env)
 
 
 def test_a_night_with_its_archive_on_s3(
@@ -81,12 +71,10 @@ def test_a_night_with_its_archive_on_s3(
         encoding="utf-8",
     )
     db = f"sqlite:///{tmp_path / 'night.db'}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WIREDUPE_", "PREFECT_"))}
-    env.update(
+    env = child_env(
         WIREDUPE_DATABASE_URL=db,
         PREFECT_API_URL=prefect_api_url,
         PREFECT_HOME=str(tmp_path / "prefect-home"),
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
         # What every process of the night needs to reach the bucket: botocore's own
         # variables, so that a bare s3:// URL works wherever it is opened.
         AWS_ACCESS_KEY_ID="testing",

@@ -12,7 +12,6 @@ group them the same way.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -26,6 +25,7 @@ from typing import Any
 import pytest
 
 from demo.server import DemoWeb, serve_web
+from tests.conftest import child_env, run_wiredupe
 from tests.flows.conftest import Store, check_consistent, partition
 
 pytestmark = pytest.mark.slow
@@ -60,30 +60,14 @@ batch_pages = 4              # several extraction tasks per source
 
 
 def _env(api_url: str, home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WIREDUPE_", "PREFECT_"))}
-    env.update(
+    return child_env(
         PREFECT_API_URL=api_url,
         PREFECT_HOME=str(home),
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
         # Workers look for work every second (10 s by default), to keep the test short.
         PREFECT_WORKER_QUERY_SECONDS="1",
         PREFECT_WORKER_PREFETCH_SECONDS="1",
         **extra,
     )
-    return env
-
-
-def _wiredupe(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "flows", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, f"wiredupe {' '.join(args)} failed:\n{proc.stderr[-3000:]}"
-    return proc
 
 
 @pytest.fixture
@@ -183,7 +167,7 @@ def test_two_workers_share_a_night_and_group_it_as_one_process_does(
     # One process: a plain `wiredupe run`.
     alone_db, alone_lsh = alone = new_store()
     (tmp_path / "alone").mkdir()
-    _wiredupe(
+    run_wiredupe(
         "run", "--sources", str(sources), "--db", alone_db, "--lsh", alone_lsh,
         cwd=tmp_path / "alone",
         env=_env(prefect_api_url, tmp_path / "alone" / "prefect-home",
@@ -193,7 +177,7 @@ def test_two_workers_share_a_night_and_group_it_as_one_process_does(
     # A work pool: the deployments registered, two workers, a night started by hand.
     pool = f"wiredupe-test-{uuid.uuid4().hex[:8]}"
     pooled_db, pooled_lsh = pooled = new_store()
-    scheduled = _wiredupe(
+    scheduled = run_wiredupe(
         "schedule", "--sources", str(sources), "--pool", pool, "--db", pooled_db,
         "--lsh", pooled_lsh,
         cwd=tmp_path,
@@ -293,7 +277,7 @@ pages = ["{web.url("slowwar", "/news/")}"]
 """,
             encoding="utf-8",
         )
-        _wiredupe(
+        run_wiredupe(
             "schedule", "--sources", str(sources), "--pool", pool, "--db", db,
             cwd=tmp_path,
             env=_env(prefect_api_url, tmp_path / "prefect-home",
@@ -369,7 +353,7 @@ feeds = ["{demo_web.url("spacewar", "/rss.xml")}"]
         encoding="utf-8",
     )
     pool = f"wiredupe-test-{uuid.uuid4().hex[:8]}"
-    _wiredupe(
+    run_wiredupe(
         "schedule", "--sources", str(sources), "--pool", pool,
         "--db", f"sqlite:///{tmp_path / 'night.db'}",
         cwd=tmp_path,
